@@ -1,0 +1,4 @@
+package awssim
+
+// Server is the simulator. (The framework fills this in.)
+type Server struct{}

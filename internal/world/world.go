@@ -1,0 +1,430 @@
+// Package world is the one schema for an AWS estate as trustaudit sees it: the simulator
+// loads it to pretend to be AWS, and a scan saves what it collected in it (a snapshot), so a
+// snapshot can be served back by the simulator or judged offline.
+//
+// Policies are kept as the exact text AWS returned; the file accepts a policy written as a
+// JSON object for convenience and stores it as compact text.
+package world
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// SchemaVersion is bumped on any change a reader of an older file would misread.
+const SchemaVersion = 1
+
+// World is an organization (optional) and its accounts.
+type World struct {
+	SchemaVersion int           `json:"schema_version"`
+	Organization  *Organization `json:"organization,omitempty"`
+	Accounts      []Account     `json:"accounts"`
+}
+
+// Organization is the AWS Organization the accounts belong to.
+type Organization struct {
+	ID                string `json:"id"`                 // o-xxxxxxxxxx
+	ManagementAccount string `json:"management_account"` // 12-digit id, one of Accounts
+}
+
+// Account is one AWS account.
+type Account struct {
+	ID    string `json:"id"`
+	Name  string `json:"name,omitempty"`
+	Email string `json:"email,omitempty"`
+	// AccessKeys map simulator credentials to this account; the simulator answers
+	// GetCallerIdentity with the key's ARN. Secrets are never stored: any secret is accepted.
+	AccessKeys []AccessKey `json:"access_keys,omitempty"`
+	// Regions lists every region the account knows about, enabled or not (opt-in status).
+	Regions []Region `json:"regions"`
+	IAM     IAM      `json:"iam"`
+}
+
+// AccessKey maps an access key id to a caller in the account.
+type AccessKey struct {
+	ID  string `json:"id"`
+	ARN string `json:"arn"`
+}
+
+// Opt-in statuses as account:ListRegions reports them.
+const (
+	OptInEnabledByDefault = "ENABLED_BY_DEFAULT"
+	OptInEnabled          = "ENABLED"
+	OptInDisabled         = "DISABLED"
+)
+
+// Region holds an account's regional resources.
+type Region struct {
+	Name string `json:"name"`
+	// OptInStatus is ENABLED_BY_DEFAULT (the default when empty), ENABLED or DISABLED.
+	OptInStatus     string           `json:"opt_in_status,omitempty"`
+	SESIdentities   []SESIdentity    `json:"ses_identities,omitempty"`
+	LambdaFunctions []LambdaFunction `json:"lambda_functions,omitempty"`
+	LambdaLayers    []LambdaLayer    `json:"lambda_layers,omitempty"`
+}
+
+// Enabled reports whether the region can be called.
+func (r Region) Enabled() bool { return r.OptInStatus != OptInDisabled }
+
+// IAM holds the account's global IAM resources.
+type IAM struct {
+	Roles []Role `json:"roles,omitempty"`
+}
+
+// Role is an IAM role and its trust policy.
+type Role struct {
+	Name             string `json:"name"`
+	Path             string `json:"path,omitempty"` // "/" when empty
+	RoleID           string `json:"role_id,omitempty"`
+	AssumeRolePolicy Policy `json:"assume_role_policy"`
+	Description      string `json:"description,omitempty"`
+}
+
+// SES identity types as SES v1 ListIdentities names them.
+const (
+	SESEmailAddress = "EmailAddress"
+	SESDomain       = "Domain"
+)
+
+// SESIdentity is a verified SES identity with its sending-authorization policies.
+type SESIdentity struct {
+	Identity string            `json:"identity"`
+	Type     string            `json:"type"` // EmailAddress or Domain
+	Policies map[string]Policy `json:"policies,omitempty"`
+}
+
+// LambdaFunction is a function with its unqualified ($LATEST) policy, published versions and
+// aliases, each of which can carry a policy of its own.
+type LambdaFunction struct {
+	Name       string          `json:"name"`
+	Runtime    string          `json:"runtime,omitempty"`
+	Policy     Policy          `json:"policy,omitempty"`
+	RevisionID string          `json:"revision_id,omitempty"`
+	Versions   []LambdaVersion `json:"versions,omitempty"`
+	Aliases    []LambdaAlias   `json:"aliases,omitempty"`
+}
+
+// LambdaVersion is a published version ("1", "2", ...).
+type LambdaVersion struct {
+	Version string `json:"version"`
+	Policy  Policy `json:"policy,omitempty"`
+}
+
+// LambdaAlias points at a version and can carry its own policy.
+type LambdaAlias struct {
+	Name            string `json:"name"`
+	FunctionVersion string `json:"function_version"`
+	Policy          Policy `json:"policy,omitempty"`
+}
+
+// LambdaLayer is a layer and its versions.
+type LambdaLayer struct {
+	Name     string         `json:"name"`
+	Versions []LayerVersion `json:"versions"`
+}
+
+// LayerVersion is one layer version and its policy.
+type LayerVersion struct {
+	Version int64  `json:"version"`
+	Policy  Policy `json:"policy,omitempty"`
+}
+
+// Policy is a policy document exactly as AWS returned it ("" when there is none). In a file
+// it is a JSON string; a JSON object is accepted too and kept as compact text.
+type Policy string
+
+func (p Policy) MarshalJSON() ([]byte, error) { return json.Marshal(string(p)) }
+
+func (p *Policy) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case len(b) > 0 && b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*p = Policy(s)
+	case len(b) > 0 && b[0] == '{':
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, b); err != nil {
+			return err
+		}
+		*p = Policy(buf.String())
+	case string(b) == "null":
+		*p = ""
+	default:
+		return errors.New("expected a policy document as a JSON object or string")
+	}
+	return nil
+}
+
+// Load reads and validates a world file.
+func Load(path string) (*World, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read world: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes and validates a world; name is used in error messages (a file path).
+// Unknown fields are errors, so a typo never silently drops resources.
+func Parse(name string, data []byte) (*World, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var w World
+	if err := dec.Decode(&w); err != nil {
+		return nil, fmt.Errorf("%s: %s", name, describeJSONError(data, err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("%s: unexpected data after the world object", name)
+	}
+	if err := w.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &w, nil
+}
+
+func describeJSONError(data []byte, err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		line, col := lineCol(data, syn.Offset)
+		return fmt.Sprintf("line %d, column %d: invalid JSON: %v", line, col, syn)
+	case errors.As(err, &typ):
+		line, col := lineCol(data, typ.Offset)
+		return fmt.Sprintf("line %d, column %d: field %q: expected %s, found JSON %s", line, col, typ.Field, typ.Type, typ.Value)
+	default:
+		return err.Error()
+	}
+}
+
+func lineCol(data []byte, off int64) (int, int) {
+	if off > int64(len(data)) {
+		off = int64(len(data))
+	}
+	before := data[:off]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := int(off) - bytes.LastIndexByte(before, '\n')
+	return line, col
+}
+
+var (
+	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
+	orgRE     = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
+	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	roleRE    = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+	lambdaRE  = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
+	versionRE = regexp.MustCompile(`^[0-9]+$`)
+	aliasRE   = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_-]{0,127}$`)
+)
+
+// Validate checks the world's invariants and names the first place that breaks one, as a
+// JSON path (accounts[1].regions[0].lambda_functions[2].name).
+func (w *World) Validate() error {
+	if w.SchemaVersion != SchemaVersion {
+		return fmt.Errorf("schema_version: expected %d, found %d", SchemaVersion, w.SchemaVersion)
+	}
+	if len(w.Accounts) == 0 {
+		return errors.New("accounts: expected at least one account")
+	}
+	seenAcct := map[string]bool{}
+	seenKey := map[string]bool{}
+	for i, a := range w.Accounts {
+		at := fmt.Sprintf("accounts[%d]", i)
+		if !accountRE.MatchString(a.ID) {
+			return fmt.Errorf("%s.id: expected a 12-digit account id, found %q", at, a.ID)
+		}
+		if seenAcct[a.ID] {
+			return fmt.Errorf("%s.id: account %s appears twice", at, a.ID)
+		}
+		seenAcct[a.ID] = true
+		for k, key := range a.AccessKeys {
+			kt := fmt.Sprintf("%s.access_keys[%d]", at, k)
+			if key.ID == "" {
+				return fmt.Errorf("%s.id: expected an access key id", kt)
+			}
+			if seenKey[key.ID] {
+				return fmt.Errorf("%s.id: access key %s appears twice", kt, key.ID)
+			}
+			seenKey[key.ID] = true
+			if !strings.HasPrefix(key.ARN, "arn:") || !strings.Contains(key.ARN, ":"+a.ID+":") {
+				return fmt.Errorf("%s.arn: expected an IAM ARN in account %s, found %q", kt, a.ID, key.ARN)
+			}
+		}
+		if err := validateIAM(at+".iam", a.IAM); err != nil {
+			return err
+		}
+		seenRegion := map[string]bool{}
+		for j, r := range a.Regions {
+			if err := validateRegion(fmt.Sprintf("%s.regions[%d]", at, j), r, seenRegion); err != nil {
+				return err
+			}
+		}
+	}
+	if o := w.Organization; o != nil {
+		if !orgRE.MatchString(o.ID) {
+			return fmt.Errorf("organization.id: expected an organization id like o-a1b2c3d4e5, found %q", o.ID)
+		}
+		if !seenAcct[o.ManagementAccount] {
+			return fmt.Errorf("organization.management_account: expected one of the accounts' ids, found %q", o.ManagementAccount)
+		}
+	}
+	return nil
+}
+
+func validateIAM(at string, iam IAM) error {
+	seen := map[string]bool{}
+	for i, r := range iam.Roles {
+		rt := fmt.Sprintf("%s.roles[%d]", at, i)
+		if !roleRE.MatchString(r.Name) {
+			return fmt.Errorf("%s.name: expected a role name of 1-64 characters [\\w+=,.@-], found %q", rt, r.Name)
+		}
+		if seen[strings.ToLower(r.Name)] {
+			return fmt.Errorf("%s.name: role %q appears twice (IAM names are case-insensitive)", rt, r.Name)
+		}
+		seen[strings.ToLower(r.Name)] = true
+		if r.Path != "" && (!strings.HasPrefix(r.Path, "/") || !strings.HasSuffix(r.Path, "/")) {
+			return fmt.Errorf("%s.path: expected a path that starts and ends with /, found %q", rt, r.Path)
+		}
+		if r.AssumeRolePolicy == "" {
+			return fmt.Errorf("%s.assume_role_policy: expected a trust policy (every role has one)", rt)
+		}
+	}
+	return nil
+}
+
+func validateRegion(at string, r Region, seen map[string]bool) error {
+	if !regionRE.MatchString(r.Name) {
+		return fmt.Errorf("%s.name: expected a region name like us-east-1, found %q", at, r.Name)
+	}
+	if seen[r.Name] {
+		return fmt.Errorf("%s.name: region %s appears twice", at, r.Name)
+	}
+	seen[r.Name] = true
+	switch r.OptInStatus {
+	case "", OptInEnabledByDefault, OptInEnabled, OptInDisabled:
+	default:
+		return fmt.Errorf("%s.opt_in_status: expected ENABLED_BY_DEFAULT, ENABLED or DISABLED, found %q", at, r.OptInStatus)
+	}
+	if !r.Enabled() && (len(r.SESIdentities)+len(r.LambdaFunctions)+len(r.LambdaLayers) > 0) {
+		return fmt.Errorf("%s: a DISABLED region cannot hold resources", at)
+	}
+	ids := map[string]bool{}
+	for i, id := range r.SESIdentities {
+		it := fmt.Sprintf("%s.ses_identities[%d]", at, i)
+		if id.Identity == "" {
+			return fmt.Errorf("%s.identity: expected an email address or domain", it)
+		}
+		if ids[strings.ToLower(id.Identity)] {
+			return fmt.Errorf("%s.identity: %q appears twice", it, id.Identity)
+		}
+		ids[strings.ToLower(id.Identity)] = true
+		switch id.Type {
+		case SESEmailAddress:
+			if !strings.Contains(id.Identity, "@") {
+				return fmt.Errorf("%s.identity: an EmailAddress identity needs an @, found %q", it, id.Identity)
+			}
+		case SESDomain:
+			if strings.Contains(id.Identity, "@") {
+				return fmt.Errorf("%s.identity: a Domain identity has no @, found %q", it, id.Identity)
+			}
+		default:
+			return fmt.Errorf("%s.type: expected EmailAddress or Domain, found %q", it, id.Type)
+		}
+		if len(id.Policies) > 20 {
+			return fmt.Errorf("%s.policies: an identity holds at most 20 policies, found %d", it, len(id.Policies))
+		}
+		for _, name := range sortedKeys(id.Policies) {
+			if name == "" || len(name) > 64 {
+				return fmt.Errorf("%s.policies: policy name %q: expected 1-64 characters", it, name)
+			}
+			if id.Policies[name] == "" {
+				return fmt.Errorf("%s.policies[%q]: expected a policy document", it, name)
+			}
+		}
+	}
+	fns := map[string]bool{}
+	for i, f := range r.LambdaFunctions {
+		ft := fmt.Sprintf("%s.lambda_functions[%d]", at, i)
+		if !lambdaRE.MatchString(f.Name) {
+			return fmt.Errorf("%s.name: expected a function name of 1-64 characters [a-zA-Z0-9_-], found %q", ft, f.Name)
+		}
+		if fns[f.Name] {
+			return fmt.Errorf("%s.name: function %q appears twice", ft, f.Name)
+		}
+		fns[f.Name] = true
+		vers := map[string]bool{}
+		for j, v := range f.Versions {
+			if !versionRE.MatchString(v.Version) || v.Version == "0" {
+				return fmt.Errorf("%s.versions[%d].version: expected a published version number, found %q", ft, j, v.Version)
+			}
+			if vers[v.Version] {
+				return fmt.Errorf("%s.versions[%d].version: version %s appears twice", ft, j, v.Version)
+			}
+			vers[v.Version] = true
+		}
+		aliases := map[string]bool{}
+		for j, a := range f.Aliases {
+			if !aliasRE.MatchString(a.Name) || versionRE.MatchString(a.Name) {
+				return fmt.Errorf("%s.aliases[%d].name: expected an alias name that starts with a letter, found %q", ft, j, a.Name)
+			}
+			if aliases[a.Name] {
+				return fmt.Errorf("%s.aliases[%d].name: alias %q appears twice", ft, j, a.Name)
+			}
+			aliases[a.Name] = true
+			if a.FunctionVersion != "$LATEST" && !vers[a.FunctionVersion] {
+				return fmt.Errorf("%s.aliases[%d].function_version: expected $LATEST or one of the function's versions, found %q", ft, j, a.FunctionVersion)
+			}
+		}
+	}
+	layers := map[string]bool{}
+	for i, l := range r.LambdaLayers {
+		lt := fmt.Sprintf("%s.lambda_layers[%d]", at, i)
+		if !lambdaRE.MatchString(l.Name) {
+			return fmt.Errorf("%s.name: expected a layer name of 1-64 characters [a-zA-Z0-9_-], found %q", lt, l.Name)
+		}
+		if layers[l.Name] {
+			return fmt.Errorf("%s.name: layer %q appears twice", lt, l.Name)
+		}
+		layers[l.Name] = true
+		if len(l.Versions) == 0 {
+			return fmt.Errorf("%s.versions: expected at least one layer version", lt)
+		}
+		vs := map[int64]bool{}
+		for j, v := range l.Versions {
+			if v.Version < 1 || vs[v.Version] {
+				return fmt.Errorf("%s.versions[%d].version: expected a unique version number >= 1, found %d", lt, j, v.Version)
+			}
+			vs[v.Version] = true
+		}
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Account returns the account with the given id, or nil.
+func (w *World) Account(id string) *Account {
+	for i := range w.Accounts {
+		if w.Accounts[i].ID == id {
+			return &w.Accounts[i]
+		}
+	}
+	return nil
+}
