@@ -1,0 +1,486 @@
+package trail
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Event describes one CloudTrail event that changes a resource policy: which eventSource and
+// eventName, which kind of resource, and how to rebuild what the call granted or removed from
+// its requestParameters. A new kind adds its events to table and nothing else.
+type Event struct {
+	Source string // eventSource, e.g. "ses.amazonaws.com"
+	Name   string // eventName, or its prefix when Prefix is set
+	// Prefix matches versioned names: Lambda records AddPermission20150331v2 and older
+	// AddPermission20150331 for the same API.
+	Prefix bool
+	Kind   string // the access kind name the rebuilt policy is judged as
+	// Removal marks calls that take access away (delete a policy, remove a permission).
+	Removal bool
+	Rebuild func(r *Record, p params) (*Change, error)
+}
+
+// Change is what one event did to one resource policy.
+type Change struct {
+	ResourceARN string
+	// PolicyName names the policy (SES) or the statement id (Lambda) the call wrote or removed.
+	PolicyName string
+	// Policy is the policy document the call wrote (a whole document for SES and IAM, the one
+	// statement Lambda adds, wrapped in a document); empty for removals.
+	Policy string
+	// Region is the finding's region: the record's awsRegion, or "global" for IAM.
+	Region string
+}
+
+// table is the event table, keyed by eventSource. It also answers `trustaudit kinds`.
+var table = map[string][]Event{
+	"ses.amazonaws.com": {
+		{Name: "PutIdentityPolicy", Kind: kindSES, Rebuild: sesPut("identity")},
+		{Name: "DeleteIdentityPolicy", Kind: kindSES, Removal: true, Rebuild: sesDelete("identity")},
+		{Name: "CreateEmailIdentityPolicy", Kind: kindSES, Rebuild: sesPut("emailIdentity")},
+		{Name: "UpdateEmailIdentityPolicy", Kind: kindSES, Rebuild: sesPut("emailIdentity")},
+		{Name: "DeleteEmailIdentityPolicy", Kind: kindSES, Removal: true, Rebuild: sesDelete("emailIdentity")},
+	},
+	"iam.amazonaws.com": {
+		{Name: "UpdateAssumeRolePolicy", Kind: kindRole, Rebuild: iamTrust("policyDocument")},
+		{Name: "CreateRole", Kind: kindRole, Rebuild: iamTrust("assumeRolePolicyDocument")},
+	},
+	"lambda.amazonaws.com": {
+		{Name: "AddPermission", Prefix: true, Kind: kindFunction, Rebuild: lambdaAdd},
+		{Name: "RemovePermission", Prefix: true, Kind: kindFunction, Removal: true, Rebuild: lambdaRemove},
+		{Name: "AddLayerVersionPermission", Prefix: true, Kind: kindLayer, Rebuild: layerAdd},
+		{Name: "RemoveLayerVersionPermission", Prefix: true, Kind: kindLayer, Removal: true, Rebuild: layerRemove},
+	},
+}
+
+func init() {
+	for src, evs := range table {
+		for i := range evs {
+			evs[i].Source = src
+		}
+	}
+}
+
+// Match finds the table entry for an event; exact names win over prefixes.
+func Match(source, name string) (Event, bool) {
+	evs, ok := table[source]
+	if !ok {
+		return Event{}, false
+	}
+	for _, e := range evs {
+		if !e.Prefix && e.Name == name {
+			return e, true
+		}
+	}
+	for _, e := range evs {
+		if e.Prefix && versioned(name, e.Name) {
+			return e, true
+		}
+	}
+	return Event{}, false
+}
+
+// versioned reports whether name is base or base followed by an API version
+// (AddPermission20150331v2), but not a different API sharing the prefix
+// (AddPermissionBoundary would not match).
+func versioned(name, base string) bool {
+	rest, ok := strings.CutPrefix(name, base)
+	if !ok {
+		return false
+	}
+	return rest == "" || versionSuffix.MatchString(rest)
+}
+
+var versionSuffix = regexp.MustCompile(`^\d{8}(v\d+)?$`)
+
+// Events lists the table in a stable order (by source, then name).
+func Events() []Event {
+	var out []Event
+	for _, evs := range table {
+		out = append(out, evs...)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Source != out[j].Source {
+			return out[i].Source < out[j].Source
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+// Sources lists the eventSources in the table, sorted: LookupEvents asks for each.
+func Sources() []string {
+	out := make([]string, 0, len(table))
+	for s := range table {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// params is a record's requestParameters, decoded. CloudTrail writes them as the API received
+// them, with the API's own member names in lower camel case.
+type params map[string]any
+
+func parseParams(raw json.RawMessage) (params, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, fmt.Errorf("requestParameters: missing")
+	}
+	var p params
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.UseNumber()
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("requestParameters: expected an object: %w", err)
+	}
+	return p, nil
+}
+
+// str returns a string parameter ("" when absent); numbers are rendered as written.
+func (p params) str(key string) (string, error) {
+	switch v := p[key].(type) {
+	case nil:
+		return "", nil
+	case string:
+		return v, nil
+	case json.Number:
+		return v.String(), nil
+	default:
+		return "", fmt.Errorf("requestParameters.%s: expected a string, found %T", key, v)
+	}
+}
+
+func (p params) required(key string) (string, error) {
+	v, err := p.str(key)
+	if err != nil {
+		return "", err
+	}
+	if v == "" {
+		return "", fmt.Errorf("requestParameters.%s: missing", key)
+	}
+	return v, nil
+}
+
+// policyText returns a policy parameter as JSON text. CloudTrail logs it as the string the
+// API received; the query-protocol APIs (IAM, SES v1) received it form-encoded, which the
+// service decodes before logging, but a client that encoded it twice leaves it percent-encoded,
+// and some delivery paths have logged it as an object. All three are accepted.
+func (p params) policyText(key string) (string, error) {
+	switch v := p[key].(type) {
+	case nil:
+		return "", fmt.Errorf("requestParameters.%s: missing", key)
+	case string:
+		s := strings.TrimSpace(v)
+		if strings.HasPrefix(s, "%7B") || strings.HasPrefix(s, "%7b") {
+			dec, err := url.QueryUnescape(s)
+			if err != nil {
+				return "", fmt.Errorf("requestParameters.%s: percent-encoded policy: %w", key, err)
+			}
+			s = dec
+		}
+		return s, nil
+	case map[string]any:
+		b, err := json.Marshal(v)
+		if err != nil {
+			return "", fmt.Errorf("requestParameters.%s: %w", key, err)
+		}
+		return string(b), nil
+	default:
+		return "", fmt.Errorf("requestParameters.%s: expected a policy document, found %T", key, v)
+	}
+}
+
+// partition returns the ARN partition of a region.
+func partition(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	default:
+		return "aws"
+	}
+}
+
+// sesIdentityARN returns the identity's ARN; the API accepts a name or an ARN.
+func sesIdentityARN(r *Record, identity string) string {
+	if strings.HasPrefix(identity, "arn:") {
+		return identity
+	}
+	return fmt.Sprintf("arn:%s:ses:%s:%s:identity/%s", partition(r.AWSRegion), r.AWSRegion, r.Account(), identity)
+}
+
+func sesPut(identityKey string) func(*Record, params) (*Change, error) {
+	return func(r *Record, p params) (*Change, error) {
+		id, err := p.required(identityKey)
+		if err != nil {
+			return nil, err
+		}
+		name, err := p.required("policyName")
+		if err != nil {
+			return nil, err
+		}
+		doc, err := p.policyText("policy")
+		if err != nil {
+			return nil, err
+		}
+		return &Change{ResourceARN: sesIdentityARN(r, id), PolicyName: name, Policy: doc, Region: r.AWSRegion}, nil
+	}
+}
+
+func sesDelete(identityKey string) func(*Record, params) (*Change, error) {
+	return func(r *Record, p params) (*Change, error) {
+		id, err := p.required(identityKey)
+		if err != nil {
+			return nil, err
+		}
+		name, err := p.str("policyName")
+		if err != nil {
+			return nil, err
+		}
+		return &Change{ResourceARN: sesIdentityARN(r, id), PolicyName: name, Region: r.AWSRegion}, nil
+	}
+}
+
+func iamTrust(docKey string) func(*Record, params) (*Change, error) {
+	return func(r *Record, p params) (*Change, error) {
+		role, err := p.required("roleName")
+		if err != nil {
+			return nil, err
+		}
+		doc, err := p.policyText(docKey)
+		if err != nil {
+			return nil, err
+		}
+		path, err := p.str("path")
+		if err != nil {
+			return nil, err
+		}
+		if path == "" {
+			path = "/"
+		}
+		arn := fmt.Sprintf("arn:%s:iam::%s:role%s%s", partition(r.AWSRegion), r.Account(), path, role)
+		// CreateRole answers with the role, whose ARN is authoritative.
+		var resp struct {
+			Role struct {
+				ARN string `json:"arn"`
+			} `json:"role"`
+		}
+		if len(r.ResponseElements) > 0 && json.Unmarshal(r.ResponseElements, &resp) == nil && resp.Role.ARN != "" {
+			arn = resp.Role.ARN
+		}
+		return &Change{ResourceARN: arn, Policy: doc, Region: "global"}, nil
+	}
+}
+
+// lambdaARN returns the ARN Lambda puts in the statement's Resource: functionName may be a
+// name, a partial ARN (123456789012:function:name) or a full ARN, each optionally with
+// ":qualifier"; the qualifier parameter adds one.
+func lambdaARN(r *Record, fn, qualifier string) string {
+	var arn string
+	switch {
+	case strings.HasPrefix(fn, "arn:"):
+		arn = fn
+	case strings.Contains(fn, ":function:"):
+		arn = fmt.Sprintf("arn:%s:lambda:%s:%s", partition(r.AWSRegion), r.AWSRegion, fn)
+	default:
+		arn = fmt.Sprintf("arn:%s:lambda:%s:%s:function:%s", partition(r.AWSRegion), r.AWSRegion, r.Account(), fn)
+	}
+	if qualifier != "" && strings.Count(arn, ":") == 6 {
+		arn += ":" + qualifier
+	}
+	return arn
+}
+
+// lambdaPrincipal renders the principal parameter as Lambda writes it into the policy.
+func lambdaPrincipal(p string) any {
+	switch {
+	case p == "*":
+		return "*"
+	case isAccountID(p):
+		return map[string]any{"AWS": "arn:aws:iam::" + p + ":root"}
+	case strings.HasPrefix(p, "arn:"):
+		return map[string]any{"AWS": p}
+	default:
+		return map[string]any{"Service": p}
+	}
+}
+
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	_, err := strconv.ParseUint(s, 10, 64)
+	return err == nil
+}
+
+// statementDoc wraps one statement in a policy document.
+func statementDoc(stmt map[string]any) (string, error) {
+	b, err := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{stmt}})
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// addCond adds Condition[op][key] = value when value is set.
+func addCond(stmt map[string]any, op, key, value string) {
+	if value == "" {
+		return
+	}
+	conds, _ := stmt["Condition"].(map[string]any)
+	if conds == nil {
+		conds = map[string]any{}
+		stmt["Condition"] = conds
+	}
+	m, _ := conds[op].(map[string]any)
+	if m == nil {
+		m = map[string]any{}
+		conds[op] = m
+	}
+	m[key] = value
+}
+
+// lambdaAdd rebuilds the statement AddPermission adds, the way Lambda writes it.
+func lambdaAdd(r *Record, p params) (*Change, error) {
+	fn, err := p.required("functionName")
+	if err != nil {
+		return nil, err
+	}
+	get := func(k string) string {
+		if err != nil {
+			return ""
+		}
+		var v string
+		v, err = p.str(k)
+		return v
+	}
+	qualifier, sid, action, principal := get("qualifier"), get("statementId"), get("action"), get("principal")
+	srcAcct, srcARN, org := get("sourceAccount"), get("sourceArn"), get("principalOrgID")
+	urlAuth, token := get("functionUrlAuthType"), get("eventSourceToken")
+	viaURL := get("invokedViaFunctionUrl")
+	if err != nil {
+		return nil, err
+	}
+	if principal == "" {
+		return nil, fmt.Errorf("requestParameters.principal: missing")
+	}
+	arn := lambdaARN(r, fn, qualifier)
+	stmt := map[string]any{
+		"Sid":       sid,
+		"Effect":    "Allow",
+		"Principal": lambdaPrincipal(principal),
+		"Action":    action,
+		"Resource":  arn,
+	}
+	addCond(stmt, "StringEquals", "AWS:SourceAccount", srcAcct)
+	addCond(stmt, "ArnLike", "AWS:SourceArn", srcARN)
+	addCond(stmt, "StringEquals", "aws:PrincipalOrgID", org)
+	addCond(stmt, "StringEquals", "lambda:FunctionUrlAuthType", urlAuth)
+	addCond(stmt, "StringEquals", "lambda:EventSourceToken", token)
+	if viaURL == "true" {
+		addCond(stmt, "Bool", "lambda:InvokedViaFunctionUrl", "true")
+	}
+	doc, err := statementDoc(stmt)
+	if err != nil {
+		return nil, err
+	}
+	return &Change{ResourceARN: arn, PolicyName: sid, Policy: doc, Region: r.AWSRegion}, nil
+}
+
+func lambdaRemove(r *Record, p params) (*Change, error) {
+	fn, err := p.required("functionName")
+	if err != nil {
+		return nil, err
+	}
+	qualifier, err := p.str("qualifier")
+	if err != nil {
+		return nil, err
+	}
+	sid, err := p.str("statementId")
+	if err != nil {
+		return nil, err
+	}
+	return &Change{ResourceARN: lambdaARN(r, fn, qualifier), PolicyName: sid, Region: r.AWSRegion}, nil
+}
+
+// layerARN returns the layer version ARN; layerName may be a name or a layer ARN.
+func layerARN(r *Record, layer, version string) string {
+	if !strings.HasPrefix(layer, "arn:") {
+		layer = fmt.Sprintf("arn:%s:lambda:%s:%s:layer:%s", partition(r.AWSRegion), r.AWSRegion, r.Account(), layer)
+	}
+	if version != "" {
+		layer += ":" + version
+	}
+	return layer
+}
+
+// layerAdd rebuilds the statement AddLayerVersionPermission adds: the principal is "*" or an
+// account id, optionally narrowed to an organization.
+func layerAdd(r *Record, p params) (*Change, error) {
+	layer, err := p.required("layerName")
+	if err != nil {
+		return nil, err
+	}
+	version, err := p.str("versionNumber")
+	if err != nil {
+		return nil, err
+	}
+	sid, err := p.str("statementId")
+	if err != nil {
+		return nil, err
+	}
+	action, err := p.str("action")
+	if err != nil {
+		return nil, err
+	}
+	principal, err := p.required("principal")
+	if err != nil {
+		return nil, err
+	}
+	org, err := p.str("organizationId")
+	if err != nil {
+		return nil, err
+	}
+	arn := layerARN(r, layer, version)
+	stmt := map[string]any{
+		"Sid":       sid,
+		"Effect":    "Allow",
+		"Principal": lambdaPrincipal(principal),
+		"Action":    action,
+		"Resource":  arn,
+	}
+	addCond(stmt, "StringEquals", "aws:PrincipalOrgID", org)
+	doc, err := statementDoc(stmt)
+	if err != nil {
+		return nil, err
+	}
+	return &Change{ResourceARN: arn, PolicyName: sid, Policy: doc, Region: r.AWSRegion}, nil
+}
+
+func layerRemove(r *Record, p params) (*Change, error) {
+	layer, err := p.required("layerName")
+	if err != nil {
+		return nil, err
+	}
+	version, err := p.str("versionNumber")
+	if err != nil {
+		return nil, err
+	}
+	sid, err := p.str("statementId")
+	if err != nil {
+		return nil, err
+	}
+	return &Change{ResourceARN: layerARN(r, layer, version), PolicyName: sid, Region: r.AWSRegion}, nil
+}
+
+const (
+	kindSES      = "ses-identity"
+	kindRole     = "iam-role"
+	kindFunction = "lambda-function"
+	kindLayer    = "lambda-layer"
+)
