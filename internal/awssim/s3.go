@@ -313,4 +313,3 @@ func (s *Server) listObjectsV2(c *Call, bucket string) ([]byte, *s3Error) {
 	}
 	return buf.Bytes(), nil
 }
-
