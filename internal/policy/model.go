@@ -26,8 +26,8 @@ type Document struct {
 // The Has* flags distinguish "absent" from "empty list", which matters for Deny coverage
 // (an absent Resource covers everything in a resource policy).
 type Statement struct {
-	Index int    // position in the Statement list, 0-based
-	Sid   string // "" when absent
+	Index  int    // position in the Statement list, 0-based
+	Sid    string // "" when absent
 	Effect Effect
 
 	// Exactly one of Principal and NotPrincipal is non-nil (the parser enforces it).
@@ -73,16 +73,18 @@ const (
 // without prefix and IfExists suffix (for example "StringEquals", "ArnLike",
 // "IpAddress", "Null"), matched case-insensitively against the known operators; Known is
 // false for an operator no AWS grammar has (for example "ForAnyValuesStringLike"), in which
-// case Base is the operator as written.
+// case Base is the operator as written and Set/IfExists are left at their zero values
+// (half-recognised syntax must not be acted on). Null takes no IfExists suffix, so
+// "NullIfExists" is unknown.
 // Key is the key as written; KeyLower its lower-case form (keys are case-insensitive).
 // Values are the condition values as strings (booleans and numbers rendered as JSON would).
 type Condition struct {
-	Operator  string
-	Base      string
-	Known     bool
-	Set       SetQualifier
-	IfExists  bool
-	Key       string
-	KeyLower  string
-	Values    []string
+	Operator string
+	Base     string
+	Known    bool
+	Set      SetQualifier
+	IfExists bool
+	Key      string
+	KeyLower string
+	Values   []string
 }
