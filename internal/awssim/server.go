@@ -89,6 +89,8 @@ type Count struct {
 type principal struct {
 	Account string
 	ARN     string
+	UserID  string // GetCallerIdentity's UserId
+	RoleARN string // for a role session: the role's ARN (trust policies name roles, not sessions)
 }
 
 // Server is a running simulator.
@@ -181,7 +183,7 @@ func (s *Server) indexWorld() {
 	for i, a := range s.world.Accounts {
 		s.acct[a.ID] = i
 		for _, k := range a.AccessKeys {
-			s.keys[k.ID] = principal{Account: a.ID, ARN: k.ARN}
+			s.keys[k.ID] = principal{Account: a.ID, ARN: k.ARN, UserID: userIDFor(a.ID, k.ARN)}
 		}
 	}
 }
@@ -326,7 +328,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	p, known := s.keys[akid]
 	if !known {
-		p = principal{Account: s.world.Accounts[0].ID, ARN: "arn:aws:iam::" + s.world.Accounts[0].ID + ":root"}
+		first := s.world.Accounts[0].ID
+		p = principal{Account: first, ARN: "arn:aws:iam::" + first + ":root", UserID: first}
 	}
 	s.mu.Unlock()
 	c.Account, c.CallerARN = p.Account, p.ARN
