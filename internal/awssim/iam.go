@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trustaudit/trustaudit/internal/policy"
 	"github.com/trustaudit/trustaudit/internal/world"
 )
 
@@ -230,7 +231,10 @@ func checkTrustPolicy(doc string) *APIError {
 		return &APIError{Status: 409, Code: "LimitExceeded", Sender: true,
 			Message: fmt.Sprintf("Cannot exceed quota for ACLSizePerRole: %d", trustPolicyMaxSize)}
 	}
-	d, err := parseDocument(doc)
+	if !strings.HasPrefix(strings.TrimSpace(doc), "{") {
+		return &APIError{Status: 400, Code: "MalformedPolicyDocument", Sender: true, Message: "This policy contains invalid Json"}
+	}
+	d, err := policy.ParseString(doc)
 	if err != nil {
 		return &APIError{Status: 400, Code: "MalformedPolicyDocument", Sender: true, Message: "Syntax errors in policy. " + err.Error()}
 	}

@@ -1,10 +1,6 @@
 package awssim
 
 import (
-	"encoding/json"
-	"errors"
-	"fmt"
-	"path"
 	"strings"
 
 	"github.com/trustaudit/trustaudit/internal/policy"
@@ -27,7 +23,7 @@ type assumeRequest struct {
 // aws:PrincipalOrgID are honoured; an Allow with any other condition key does not apply
 // (a simulator that guessed would let a scan in where AWS would not).
 func trustAllows(doc string, req assumeRequest) bool {
-	d, err := parseDocument(doc)
+	d, err := policy.ParseString(doc)
 	if err != nil {
 		return false
 	}
@@ -54,14 +50,14 @@ func trustAllows(doc string, req assumeRequest) bool {
 func actionCovers(st policy.Statement, action string) bool {
 	if st.HasNotAction {
 		for _, a := range st.NotAction {
-			if wildMatch(strings.ToLower(a), strings.ToLower(action)) {
+			if policy.MatchFold(a, action) {
 				return false
 			}
 		}
 		return true
 	}
 	for _, a := range st.Action {
-		if wildMatch(strings.ToLower(a), strings.ToLower(action)) {
+		if policy.MatchFold(a, action) {
 			return true
 		}
 	}
@@ -92,6 +88,9 @@ func principalCovers(st policy.Statement, p principal) bool {
 // key or operator it cannot judge.
 func conditionsHold(conds []policy.Condition, req assumeRequest) (ok, known bool) {
 	for _, c := range conds {
+		if !c.Known || c.Set != policy.SetNone {
+			return false, false
+		}
 		var value string
 		present := true
 		switch c.KeyLower {
@@ -129,10 +128,14 @@ func conditionsHold(conds []policy.Condition, req assumeRequest) (ok, known bool
 			hit = anyEqual(c.Values, value, true)
 		case "StringNotEquals", "ArnNotEquals":
 			hit = !anyEqual(c.Values, value, false)
-		case "StringLike", "ArnLike":
-			hit = anyLike(c.Values, value)
-		case "StringNotLike", "ArnNotLike":
-			hit = !anyLike(c.Values, value)
+		case "StringLike":
+			hit = anyLike(c.Values, value, policy.Match)
+		case "StringNotLike":
+			hit = !anyLike(c.Values, value, policy.Match)
+		case "ArnLike":
+			hit = anyLike(c.Values, value, policy.MatchARN)
+		case "ArnNotLike":
+			hit = !anyLike(c.Values, value, policy.MatchARN)
 		case "Null":
 			hit = anyEqual(c.Values, "false", false)
 		default:
@@ -154,187 +157,11 @@ func anyEqual(values []string, v string, fold bool) bool {
 	return false
 }
 
-func anyLike(values []string, v string) bool {
+func anyLike(values []string, v string, match func(pattern, value string) bool) bool {
 	for _, x := range values {
-		if wildMatch(x, v) {
+		if match(x, v) {
 			return true
 		}
 	}
 	return false
-}
-
-// wildMatch matches IAM's * and ? wildcards (no character classes, unlike path.Match).
-func wildMatch(pattern, s string) bool {
-	if !strings.ContainsAny(pattern, "*?") {
-		return pattern == s
-	}
-	// path.Match treats [ and \ specially and stops * at /; escape and translate.
-	var b strings.Builder
-	for _, r := range pattern {
-		switch r {
-		case '[', ']', '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case '/':
-			b.WriteRune('\x00')
-		default:
-			b.WriteRune(r)
-		}
-	}
-	ok, err := path.Match(b.String(), strings.ReplaceAll(s, "/", "\x00"))
-	return err == nil && ok
-}
-
-// parseDocument reads a policy into the shared model. It accepts what IAM accepts in a trust
-// policy: string-or-list fields, a principal that is "*" or a map of lists.
-func parseDocument(text string) (*policy.Document, error) {
-	var raw struct {
-		Version   string
-		ID        string `json:"Id"`
-		Statement json.RawMessage
-	}
-	if err := json.Unmarshal([]byte(text), &raw); err != nil {
-		return nil, fmt.Errorf("invalid JSON: %w", err)
-	}
-	if len(raw.Statement) == 0 {
-		return nil, errors.New("missing Statement")
-	}
-	var stmts []json.RawMessage
-	if strings.HasPrefix(strings.TrimSpace(string(raw.Statement)), "{") {
-		stmts = []json.RawMessage{raw.Statement}
-	} else if err := json.Unmarshal(raw.Statement, &stmts); err != nil {
-		return nil, fmt.Errorf("Statement: %w", err)
-	}
-	d := &policy.Document{Version: raw.Version, ID: raw.ID}
-	for i, rs := range stmts {
-		var s struct {
-			Sid          string
-			Effect       string
-			Principal    json.RawMessage
-			NotPrincipal json.RawMessage
-			Action       json.RawMessage
-			NotAction    json.RawMessage
-			Resource     json.RawMessage
-			Condition    map[string]map[string]json.RawMessage
-		}
-		if err := json.Unmarshal(rs, &s); err != nil {
-			return nil, fmt.Errorf("Statement[%d]: %w", i, err)
-		}
-		st := policy.Statement{Index: i, Sid: s.Sid, Effect: policy.Effect(s.Effect)}
-		if st.Effect != policy.Allow && st.Effect != policy.Deny {
-			return nil, fmt.Errorf("Statement[%d].Effect: expected Allow or Deny", i)
-		}
-		var err error
-		if st.Principal, err = parsePrincipal(s.Principal); err != nil {
-			return nil, fmt.Errorf("Statement[%d].Principal: %w", i, err)
-		}
-		if st.NotPrincipal, err = parsePrincipal(s.NotPrincipal); err != nil {
-			return nil, fmt.Errorf("Statement[%d].NotPrincipal: %w", i, err)
-		}
-		if st.Action, st.HasAction, err = stringOrList(s.Action); err != nil {
-			return nil, fmt.Errorf("Statement[%d].Action: %w", i, err)
-		}
-		if st.NotAction, st.HasNotAction, err = stringOrList(s.NotAction); err != nil {
-			return nil, fmt.Errorf("Statement[%d].NotAction: %w", i, err)
-		}
-		if st.Resource, st.HasResource, err = stringOrList(s.Resource); err != nil {
-			return nil, fmt.Errorf("Statement[%d].Resource: %w", i, err)
-		}
-		for op, keys := range s.Condition {
-			base := op
-			set := policy.SetNone
-			if b, ok := strings.CutPrefix(base, "ForAnyValue:"); ok {
-				base, set = b, policy.ForAnyValue
-			} else if b, ok := strings.CutPrefix(base, "ForAllValues:"); ok {
-				base, set = b, policy.ForAllValues
-			}
-			base, ifExists := strings.CutSuffix(base, "IfExists")
-			for k, rv := range keys {
-				vals, _, err := stringOrList(rv)
-				if err != nil {
-					return nil, fmt.Errorf("Statement[%d].Condition.%s.%s: %w", i, op, k, err)
-				}
-				st.Conditions = append(st.Conditions, policy.Condition{Operator: op, Base: base, Known: true, Set: set,
-					IfExists: ifExists, Key: k, KeyLower: strings.ToLower(k), Values: vals})
-			}
-		}
-		d.Statements = append(d.Statements, st)
-	}
-	return d, nil
-}
-
-func parsePrincipal(raw json.RawMessage) (*policy.Principal, error) {
-	if len(raw) == 0 {
-		return nil, nil
-	}
-	var star string
-	if err := json.Unmarshal(raw, &star); err == nil {
-		if star == "*" {
-			return &policy.Principal{Wildcard: true}, nil
-		}
-		return &policy.Principal{AWS: []string{star}}, nil
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, errors.New(`expected "*" or an object`)
-	}
-	p := &policy.Principal{}
-	for k, v := range m {
-		vals, _, err := stringOrList(v)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", k, err)
-		}
-		switch k {
-		case "AWS":
-			p.AWS = vals
-		case "Service":
-			p.Service = vals
-		case "Federated":
-			p.Federated = vals
-		case "CanonicalUser":
-			p.CanonicalUser = vals
-		default:
-			return nil, fmt.Errorf("unknown principal type %q", k)
-		}
-	}
-	return p, nil
-}
-
-// stringOrList reads a string, a list of strings, or (for condition values) booleans and
-// numbers rendered as JSON would.
-func stringOrList(raw json.RawMessage) ([]string, bool, error) {
-	if len(raw) == 0 {
-		return nil, false, nil
-	}
-	var one any
-	if err := json.Unmarshal(raw, &one); err != nil {
-		return nil, false, err
-	}
-	scalar := func(v any) (string, error) {
-		switch x := v.(type) {
-		case string:
-			return x, nil
-		case bool, float64:
-			b, _ := json.Marshal(x)
-			return string(b), nil
-		default:
-			return "", errors.New("expected a string or a list of strings")
-		}
-	}
-	if list, ok := one.([]any); ok {
-		out := make([]string, 0, len(list))
-		for _, v := range list {
-			s, err := scalar(v)
-			if err != nil {
-				return nil, false, err
-			}
-			out = append(out, s)
-		}
-		return out, true, nil
-	}
-	s, err := scalar(one)
-	if err != nil {
-		return nil, false, err
-	}
-	return []string{s}, true, nil
 }
