@@ -1,0 +1,325 @@
+// Package access decides whether a resource-based policy lets anyone outside a trust
+// boundary in: the public, accounts and organizations the user does not trust, or AWS
+// services acting for any account (the confused deputy). The rules are those of
+// /work/shared/design/SEMANTICS.md; every verdict carries a plain-English explanation of the
+// statement that produced it.
+//
+// Evaluation is pure and allocation-light: a scan evaluates every policy of every account,
+// and a check must never be the slow part of it.
+package access
+
+import (
+	"slices"
+
+	"github.com/trustaudit/trustaudit/internal/finding"
+	"github.com/trustaudit/trustaudit/internal/policy"
+)
+
+// Input is one policy to judge.
+type Input struct {
+	Kind        Kind
+	Owner       string // the resource owner's 12-digit account id: always trusted
+	ResourceARN string
+	PolicyName  string
+	Doc         *policy.Document
+}
+
+// Result is the verdict on one policy: the union over its Allow statements.
+type Result struct {
+	Public            bool
+	UntrustedAccounts []string // sorted 12-digit ids; the public ("*") is reported by Public
+	UntrustedOrgs     []string // sorted
+	ConfusedDeputy    bool
+	Findings          []Finding // by statement index, then category
+}
+
+// Finding is one statement's grant of one category.
+type Finding struct {
+	Rule           Rule
+	StatementIndex int
+	Sid            string
+	Principal      string   // the principal values that produce the grant, as written
+	Actions        []string // the statement's Action (or "NotAction:" values)
+	Accounts       []string // untrusted accounts, sorted
+	Orgs           []string // untrusted organizations, sorted
+	Services       []string // service principals involved
+	Conditions     []string // the statement's conditions, e.g. "StringEquals aws:SourceAccount=111122223333"
+	Explanation    string
+}
+
+type evaluator struct {
+	in     *Input
+	b      Boundary
+	res    Result
+	denies []denyEffect
+}
+
+// Evaluate judges one policy against the trust boundary. The owner is trusted in addition
+// to the boundary's accounts.
+func Evaluate(in Input, b Boundary) Result {
+	e := evaluator{in: &in, b: b}
+	if in.Doc == nil {
+		return e.res
+	}
+	stmts := in.Doc.Statements
+	for i := range stmts {
+		if stmts[i].Effect == policy.Deny {
+			if d := analyzeDeny(&stmts[i], b); d.kind != denyIgnored {
+				d.idx = i
+				e.denies = append(e.denies, d)
+			}
+		}
+	}
+	for i := range stmts {
+		if stmts[i].Effect == policy.Allow {
+			e.allow(i, &stmts[i])
+		}
+	}
+	if len(e.res.UntrustedAccounts) > 1 {
+		slices.Sort(e.res.UntrustedAccounts)
+		e.res.UntrustedAccounts = slices.Compact(e.res.UntrustedAccounts)
+	}
+	if len(e.res.UntrustedOrgs) > 1 {
+		slices.Sort(e.res.UntrustedOrgs)
+		e.res.UntrustedOrgs = slices.Compact(e.res.UntrustedOrgs)
+	}
+	return e.res
+}
+
+// stmtCtx carries one Allow statement through judgement and, only when it produces a
+// finding, through explanation.
+type stmtCtx struct {
+	idx     int
+	st      *policy.Statement
+	crs     []condResult
+	ps      pset
+	applied []*denyEffect
+
+	// explicit account principals left after Deny narrowing
+	explicit []acctRef
+	// account-dimension grant to callers other than services
+	grant aset
+	orgs  oset
+	// service principals left after Deny narrowing, and what the source conditions admit
+	services []string
+	svcGrant aset
+	svcOrgs  oset
+	svcToken bool
+}
+
+func (e *evaluator) allow(i int, st *policy.Statement) {
+	var crBuf [8]condResult
+	crs := crBuf[:0]
+	for j := range st.Conditions {
+		crs = append(crs, analyzeCondition(&st.Conditions[j]))
+	}
+	var dBuf [4]*denyEffect
+	s := stmtCtx{idx: i, st: st, crs: crs, applied: dBuf[:0]}
+	for j := range e.denies {
+		if covers(e.denies[j].st, st) {
+			s.applied = append(s.applied, &e.denies[j])
+		}
+	}
+	s.ps = classifyPrincipals(st, crs)
+
+	var pub, acctF, orgF, cdF bool
+	var accts, orgs []string
+	var pubAccts []string
+
+	// Callers other than services (§2, §3, §4, §6, §7).
+	if s.ps.hasCallers() {
+		s.grant = s.ps.grant()
+		s.explicit = s.ps.accts
+		for j := range crs {
+			if crs[j].verdict == vRestricts {
+				s.grant = intersect(s.grant, crs[j].acct)
+				s.orgs = intersectOrg(s.orgs, crs[j].org)
+			}
+		}
+		for _, d := range s.applied {
+			switch d.kind {
+			case denyAll:
+				s.grant, s.explicit = aset{}, nil
+			case denyRestrict:
+				s.grant = intersect(s.grant, d.acct)
+				s.orgs = intersectOrg(s.orgs, d.org)
+			case denyKeepOnly:
+				s.grant = intersect(s.grant, aset{accts: d.accts})
+				s.explicit = filterRefs(s.explicit, d.accts, true)
+			case denyRemove:
+				if !s.grant.all {
+					s.grant.accts = removeAll(s.grant.accts, d.accts)
+				}
+				s.explicit = filterRefs(s.explicit, d.accts, false)
+			}
+		}
+		g := s.grant
+		switch {
+		case g.empty(), s.orgs.set && len(s.orgs.orgs) == 0:
+			// grants nothing
+		case s.orgs.set && allTrustedOrgs(e.b, s.orgs.orgs):
+			// every caller must belong to a trusted organization
+		case g.all && !s.orgs.set:
+			pub = true
+			for _, r := range s.explicit {
+				if !e.b.trustsAccount(e.in.Owner, r.acct) {
+					pubAccts = appendUnique(pubAccts, r.acct)
+				}
+			}
+		case g.all:
+			orgs = e.untrustedOrgs(orgs, s.orgs.orgs)
+		default:
+			for _, a := range g.accts {
+				if !e.b.trustsAccount(e.in.Owner, a) {
+					accts = appendUnique(accts, a)
+				}
+			}
+			if len(g.accts) == 0 && s.orgs.set {
+				orgs = e.untrustedOrgs(orgs, s.orgs.orgs)
+			}
+		}
+	}
+
+	// Service principals (§5).
+	s.services = s.ps.services
+	for _, d := range s.applied {
+		if len(s.services) == 0 {
+			break
+		}
+		switch d.kind {
+		case denyAll:
+			s.services = nil
+		case denyRestrict:
+			if !d.exemptServices && d.svcCancel {
+				s.services = nil
+			}
+		case denyKeepOnly:
+			s.services = filterStrings(s.services, d.services, true)
+		case denyRemove:
+			s.services = filterStrings(s.services, d.services, false)
+		}
+	}
+	var svcAccts []string
+	if len(s.services) > 0 {
+		s.svcGrant = setAll
+		for j := range crs {
+			if crs[j].verdict != vRestricts || !crs[j].source {
+				continue
+			}
+			if crs[j].kc == kcEventSourceToken {
+				s.svcToken = true
+				continue
+			}
+			s.svcGrant = intersect(s.svcGrant, crs[j].acct)
+			s.svcOrgs = intersectOrg(s.svcOrgs, crs[j].org)
+		}
+		for _, d := range s.applied {
+			if d.kind == denyRestrict && !d.exemptServices {
+				s.svcGrant = intersect(s.svcGrant, d.svcAcct)
+				s.svcOrgs = intersectOrg(s.svcOrgs, d.svcOrg)
+			}
+		}
+		g := s.svcGrant
+		switch {
+		case g.empty(), s.svcOrgs.set && len(s.svcOrgs.orgs) == 0:
+		case s.svcOrgs.set && allTrustedOrgs(e.b, s.svcOrgs.orgs):
+		default:
+			for _, a := range g.accts {
+				if !e.b.trustsAccount(e.in.Owner, a) {
+					svcAccts = appendUnique(svcAccts, a)
+				}
+			}
+			if s.svcOrgs.set {
+				orgs = e.untrustedOrgs(orgs, s.svcOrgs.orgs)
+			}
+			cdF = !s.svcToken && !s.svcOrgs.set && (g.all || g.accountless)
+		}
+	}
+
+	allAccts := accts
+	for _, a := range pubAccts {
+		allAccts = appendUnique(allAccts, a)
+	}
+	for _, a := range svcAccts {
+		allAccts = appendUnique(allAccts, a)
+	}
+	acctF = len(allAccts) > 0
+	orgF = len(orgs) > 0
+	if !pub && !acctF && !orgF && !cdF {
+		return
+	}
+	e.res.UntrustedAccounts = append(e.res.UntrustedAccounts, allAccts...)
+	e.res.UntrustedOrgs = append(e.res.UntrustedOrgs, orgs...)
+	if pub {
+		e.res.Public = true
+		e.res.Findings = append(e.res.Findings, e.publicFinding(&s))
+	}
+	if acctF {
+		e.res.Findings = append(e.res.Findings, e.accountFinding(&s, accts, pubAccts, svcAccts))
+	}
+	if orgF {
+		e.res.Findings = append(e.res.Findings, e.orgFinding(&s, orgs))
+	}
+	if cdF {
+		e.res.ConfusedDeputy = true
+		e.res.Findings = append(e.res.Findings, e.deputyFinding(&s))
+	}
+}
+
+func (e *evaluator) untrustedOrgs(dst, orgs []string) []string {
+	for _, o := range orgs {
+		if !e.b.trustsOrg(o) {
+			dst = appendUnique(dst, o)
+		}
+	}
+	return dst
+}
+
+// filterRefs keeps (keep=true) or drops the references whose account is in accts.
+func filterRefs(refs []acctRef, accts []string, keep bool) []acctRef {
+	var out []acctRef
+	for _, r := range refs {
+		if containsStr(accts, r.acct) == keep {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func filterStrings(list, set []string, keep bool) []string {
+	var out []string
+	for _, v := range list {
+		if containsStr(set, v) == keep {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func removeAll(list, drop []string) []string {
+	var out []string
+	for _, v := range list {
+		if !containsStr(drop, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// ruleFor picks the rule of a finding; role trust of PassRole-only services gets the
+// low-severity confused-deputy rule.
+func (e *evaluator) ruleFor(cat finding.Category, services []string) Rule {
+	if cat == finding.CategoryConfusedDeputy && e.in.Kind == KindIAMRole && len(services) > 0 {
+		all := true
+		for _, s := range services {
+			if !isPassRoleService(s) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return passRoleRl
+		}
+	}
+	return RuleFor(e.in.Kind, cat)
+}
