@@ -3,11 +3,12 @@ package trail
 import (
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/trustaudit/trustaudit/internal/access"
 )
 
 // Event describes one CloudTrail event that changes a resource policy: which eventSource and
@@ -19,7 +20,7 @@ type Event struct {
 	// Prefix matches versioned names: Lambda records AddPermission20150331v2 and older
 	// AddPermission20150331 for the same API.
 	Prefix bool
-	Kind   string // the access kind name the rebuilt policy is judged as
+	Kind   access.Kind // the kind the rebuilt policy is judged as
 	// Removal marks calls that take access away (delete a policy, remove a permission).
 	Removal bool
 	Rebuild func(r *Record, p params) (*Change, error)
@@ -165,24 +166,16 @@ func (p params) required(key string) (string, error) {
 	return v, nil
 }
 
-// policyText returns a policy parameter as JSON text. CloudTrail logs it as the string the
-// API received; the query-protocol APIs (IAM, SES v1) received it form-encoded, which the
-// service decodes before logging, but a client that encoded it twice leaves it percent-encoded,
-// and some delivery paths have logged it as an object. All three are accepted.
+// policyText returns a policy parameter as text for policy.Parse. CloudTrail logs it as the
+// string the API received (the query-protocol APIs, IAM and SES v1, log it form-decoded; a
+// client that encoded it twice leaves it percent-encoded, which policy.Parse peels off). An
+// object is accepted too, re-encoded, as some CloudTrail consumers rewrite the string.
 func (p params) policyText(key string) (string, error) {
 	switch v := p[key].(type) {
 	case nil:
 		return "", fmt.Errorf("requestParameters.%s: missing", key)
 	case string:
-		s := strings.TrimSpace(v)
-		if strings.HasPrefix(s, "%7B") || strings.HasPrefix(s, "%7b") {
-			dec, err := url.QueryUnescape(s)
-			if err != nil {
-				return "", fmt.Errorf("requestParameters.%s: percent-encoded policy: %w", key, err)
-			}
-			s = dec
-		}
-		return s, nil
+		return v, nil
 	case map[string]any:
 		b, err := json.Marshal(v)
 		if err != nil {
@@ -479,8 +472,8 @@ func layerRemove(r *Record, p params) (*Change, error) {
 }
 
 const (
-	kindSES      = "ses-identity"
-	kindRole     = "iam-role"
-	kindFunction = "lambda-function"
-	kindLayer    = "lambda-layer"
+	kindSES      = access.KindSESIdentity
+	kindRole     = access.KindIAMRole
+	kindFunction = access.KindLambdaFunction
+	kindLayer    = access.KindLambdaLayer
 )
