@@ -152,11 +152,11 @@ type engine struct {
 	base  aws.Config
 	stats *counters
 
-	mu      sync.Mutex
-	lanes   map[laneKey]*lane
-	specs   map[string]kinds.Lane
-	states  map[string]*regionState // by account/region
-	gaps    []finding.Gap
+	mu     sync.Mutex
+	lanes  map[laneKey]*lane
+	specs  map[string]kinds.Lane
+	states map[string]*regionState // by account/region
+	gaps   []finding.Gap
 }
 
 func newEngine(ctx context.Context, o Options) *engine {
@@ -170,13 +170,13 @@ func newEngine(ctx context.Context, o Options) *engine {
 			t.MaxIdleConnsPerHost = 1024
 		})
 	e := &engine{
-		ctx:     ctx,
-		o:       o,
-		base:    base,
-		stats:   &counters{calls: map[string]int64{}},
-		lanes:   map[laneKey]*lane{},
-		specs:   map[string]kinds.Lane{},
-		states:  map[string]*regionState{},
+		ctx:    ctx,
+		o:      o,
+		base:   base,
+		stats:  &counters{calls: map[string]int64{}},
+		lanes:  map[laneKey]*lane{},
+		specs:  map[string]kinds.Lane{},
+		states: map[string]*regionState{},
 	}
 	for _, l := range engineLanes {
 		e.specs[l.Name] = l
