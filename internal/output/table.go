@@ -131,7 +131,7 @@ func (t *tableWriter) summary(s *finding.Scan) {
 	if len(s.Skipped) > 0 {
 		var sk []string
 		for _, k := range s.Skipped {
-			sk = append(sk, fmt.Sprintf("%s %s (%s)", k.Account, k.Region, k.Reason))
+			sk = append(sk, fmt.Sprintf("%s %s: %s", k.Account, k.Region, k.Reason))
 		}
 		row("Skipped", strings.Join(sk, "; "))
 	}
