@@ -52,6 +52,7 @@ const (
 	rWildcard
 	rBroadCIDR
 	rWebIdentity
+	rAnonymous
 )
 
 // condResult is the analysis of one condition.
@@ -219,6 +220,9 @@ func valueSet(kc keyClass, base string, values []string) (acct aset, org oset, v
 			switch {
 			case hasWildcard(val):
 				return aset{}, oset{}, vIgnored, rWildcard, val
+			case strings.EqualFold(val, "anonymous"):
+				// aws:PrincipalAccount is "anonymous" for unauthenticated callers.
+				return aset{}, oset{}, vIgnored, rAnonymous, val
 			case isAccountID(val):
 				acct.accts = appendUnique(acct.accts, val)
 			}
@@ -269,6 +273,9 @@ func valueSet(kc keyClass, base string, values []string) (acct aset, org oset, v
 			if id == "" || hasWildcard(id) {
 				return aset{}, oset{}, vIgnored, rWildcard, val
 			}
+			if strings.EqualFold(val, "anonymous") {
+				return aset{}, oset{}, vIgnored, rAnonymous, val
+			}
 		}
 		acct.accountless = len(values) > 0
 	case kcIP:
@@ -293,6 +300,9 @@ func valueSet(kc keyClass, base string, values []string) (acct aset, org oset, v
 func arnConditionAccount(val, base string) (a string, ok, wide bool) {
 	if val == "" {
 		return "", false, false
+	}
+	if strings.Trim(val, "*") == "" {
+		return "", false, true // "*" matches every ARN under every operator
 	}
 	if !strings.HasPrefix(val, "arn:") {
 		// A Like operator's '*' spans colons, so a non-ARN pattern with a wildcard may

@@ -48,7 +48,8 @@ type Finding struct {
 }
 
 type evaluator struct {
-	in     *Input
+	kind   Kind
+	owner  string
 	b      Boundary
 	res    Result
 	denies []denyEffect
@@ -57,7 +58,7 @@ type evaluator struct {
 // Evaluate judges one policy against the trust boundary. The owner is trusted in addition
 // to the boundary's accounts.
 func Evaluate(in Input, b Boundary) Result {
-	e := evaluator{in: &in, b: b}
+	e := evaluator{kind: in.Kind, owner: in.Owner, b: b}
 	if in.Doc == nil {
 		return e.res
 	}
@@ -114,12 +115,15 @@ func (e *evaluator) allow(i int, st *policy.Statement) {
 		crs = append(crs, analyzeCondition(&st.Conditions[j]))
 	}
 	var dBuf [4]*denyEffect
-	s := stmtCtx{idx: i, st: st, crs: crs, applied: dBuf[:0]}
+	applied := dBuf[:0]
 	for j := range e.denies {
 		if covers(e.denies[j].st, st) {
-			s.applied = append(s.applied, &e.denies[j])
+			applied = append(applied, &e.denies[j])
 		}
 	}
+	// s never holds crs or applied: they point to stack buffers, and s goes to the
+	// explainers, which may keep what they are given.
+	s := stmtCtx{idx: i, st: st}
 	s.ps = classifyPrincipals(st, crs)
 
 	var pub, acctF, orgF, cdF bool
@@ -136,7 +140,7 @@ func (e *evaluator) allow(i int, st *policy.Statement) {
 				s.orgs = intersectOrg(s.orgs, crs[j].org)
 			}
 		}
-		for _, d := range s.applied {
+		for _, d := range applied {
 			switch d.kind {
 			case denyAll:
 				s.grant, s.explicit = aset{}, nil
@@ -162,7 +166,7 @@ func (e *evaluator) allow(i int, st *policy.Statement) {
 		case g.all && !s.orgs.set:
 			pub = true
 			for _, r := range s.explicit {
-				if !e.b.trustsAccount(e.in.Owner, r.acct) {
+				if !e.b.trustsAccount(e.owner, r.acct) {
 					pubAccts = appendUnique(pubAccts, r.acct)
 				}
 			}
@@ -170,7 +174,7 @@ func (e *evaluator) allow(i int, st *policy.Statement) {
 			orgs = e.untrustedOrgs(orgs, s.orgs.orgs)
 		default:
 			for _, a := range g.accts {
-				if !e.b.trustsAccount(e.in.Owner, a) {
+				if !e.b.trustsAccount(e.owner, a) {
 					accts = appendUnique(accts, a)
 				}
 			}
@@ -182,7 +186,7 @@ func (e *evaluator) allow(i int, st *policy.Statement) {
 
 	// Service principals (§5).
 	s.services = s.ps.services
-	for _, d := range s.applied {
+	for _, d := range applied {
 		if len(s.services) == 0 {
 			break
 		}
@@ -213,7 +217,7 @@ func (e *evaluator) allow(i int, st *policy.Statement) {
 			s.svcGrant = intersect(s.svcGrant, crs[j].acct)
 			s.svcOrgs = intersectOrg(s.svcOrgs, crs[j].org)
 		}
-		for _, d := range s.applied {
+		for _, d := range applied {
 			if d.kind == denyRestrict && !d.exemptServices {
 				s.svcGrant = intersect(s.svcGrant, d.svcAcct)
 				s.svcOrgs = intersectOrg(s.svcOrgs, d.svcOrg)
@@ -225,7 +229,7 @@ func (e *evaluator) allow(i int, st *policy.Statement) {
 		case s.svcOrgs.set && allTrustedOrgs(e.b, s.svcOrgs.orgs):
 		default:
 			for _, a := range g.accts {
-				if !e.b.trustsAccount(e.in.Owner, a) {
+				if !e.b.trustsAccount(e.owner, a) {
 					svcAccts = appendUnique(svcAccts, a)
 				}
 			}
@@ -250,6 +254,9 @@ func (e *evaluator) allow(i int, st *policy.Statement) {
 	}
 	e.res.UntrustedAccounts = append(e.res.UntrustedAccounts, allAccts...)
 	e.res.UntrustedOrgs = append(e.res.UntrustedOrgs, orgs...)
+	// The explainers get a copy whose slices live on the heap, so that the stack buffers
+	// of the common, finding-free path never escape.
+	s.crs, s.applied = slices.Clone(crs), slices.Clone(applied)
 	if pub {
 		e.res.Public = true
 		e.res.Findings = append(e.res.Findings, e.publicFinding(&s))
@@ -309,7 +316,7 @@ func removeAll(list, drop []string) []string {
 // ruleFor picks the rule of a finding; role trust of PassRole-only services gets the
 // low-severity confused-deputy rule.
 func (e *evaluator) ruleFor(cat finding.Category, services []string) Rule {
-	if cat == finding.CategoryConfusedDeputy && e.in.Kind == KindIAMRole && len(services) > 0 {
+	if cat == finding.CategoryConfusedDeputy && e.kind == KindIAMRole && len(services) > 0 {
 		all := true
 		for _, s := range services {
 			if !isPassRoleService(s) {
@@ -321,5 +328,5 @@ func (e *evaluator) ruleFor(cat finding.Category, services []string) Rule {
 			return passRoleRl
 		}
 	}
-	return RuleFor(e.in.Kind, cat)
+	return RuleFor(e.kind, cat)
 }

@@ -98,6 +98,8 @@ func whyNot(cr *condResult) string {
 			limit = "/32"
 		}
 		because = cr.detail + " is broader than " + limit
+	case rAnonymous:
+		because = "the value " + strconv.Quote(cr.detail) + " is what IAM sets for unauthenticated callers"
 	case rWebIdentity:
 		because = "it bounds only web identity sign-ins"
 	default:
@@ -260,7 +262,8 @@ func (e *evaluator) deputyFinding(s *stmtCtx) Finding {
 	b.WriteString(" for any account: no aws:SourceAccount, aws:SourceArn with an account or aws:SourceOrgID condition pins whom the service acts for")
 	for i := range s.crs {
 		cr := &s.crs[i]
-		if !cr.source {
+		if !cr.source && cr.verdict == vRestricts {
+			b.WriteString("; the condition " + condName(cr.c) + " does not say whom the service acts for")
 			continue
 		}
 		if cr.verdict == vRestricts {

@@ -59,11 +59,11 @@ func init() {
 			Remediation: "Remove the statement or the untrusted principal; if the account is legitimately a partner, add it to the trusted accounts.",
 		})
 		add(Rule{
-			ID:       string(ki.kind) + "/untrusted-org",
-			Title:    ki.noun + " grants access to an untrusted organization",
-			Severity: cross,
-			Category: finding.CategoryUntrustedOrg,
-			Kind:     ki.kind,
+			ID:          string(ki.kind) + "/untrusted-org",
+			Title:       ki.noun + " grants access to an untrusted organization",
+			Severity:    cross,
+			Category:    finding.CategoryUntrustedOrg,
+			Kind:        ki.kind,
 			Description: "The " + ki.noun + "'s resource policy lets every account of an AWS organization outside the trust boundary " + ki.access + ".",
 			Remediation: "Change the organization condition to your own organization id, or add the organization to the trusted organizations if it is yours.",
 		})
