@@ -26,9 +26,9 @@ const (
 	svcOrg   = "o-a1b2c3d4e5"
 )
 
-// svcWorld is an account with 120 functions (the first ones with versions, aliases and
-// policies), two layers and five SES identities in us-east-1, an empty eu-west-1 and a
-// disabled ap-east-1.
+// svcWorld is an account with one IAM role, and 120 functions (the first ones with
+// versions, aliases and policies), two layers and five SES identities in us-east-1, an empty
+// eu-west-1 and a disabled ap-east-1.
 func svcWorld(t testing.TB) *world.World {
 	t.Helper()
 	var fns []world.LambdaFunction
@@ -54,6 +54,8 @@ func svcWorld(t testing.TB) *world.World {
 			{
 				ID:         svcAcct,
 				AccessKeys: []world.AccessKey{{ID: svcKey, ARN: "arn:aws:iam::111111111111:user/tester"}},
+				IAM: world.IAM{Roles: []world.Role{{Name: "deployer", Path: "/ci/",
+					AssumeRolePolicy: world.Policy(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::222222222222:root"},"Action":"sts:AssumeRole"}]}`)}}},
 				Regions: []world.Region{
 					{
 						Name:            "us-east-1",
