@@ -205,7 +205,10 @@ func TestThrottlingPerService(t *testing.T) {
 			_, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 			return err
 		}, "Throttling", 400},
-		{"iam:read", func(cfg aws.Config) error { _, err := iam.NewFromConfig(cfg).ListRoles(ctx, &iam.ListRolesInput{}); return err }, "Throttling", 400},
+		{"iam:read", func(cfg aws.Config) error {
+			_, err := iam.NewFromConfig(cfg).ListRoles(ctx, &iam.ListRolesInput{})
+			return err
+		}, "Throttling", 400},
 		{"organizations", func(cfg aws.Config) error {
 			_, err := organizations.NewFromConfig(cfg).ListAccounts(ctx, &organizations.ListAccountsInput{})
 			return err
@@ -336,7 +339,7 @@ func TestQuotaBucketAccounting(t *testing.T) {
 
 func TestBucketNames(t *testing.T) {
 	cases := []struct {
-		proto            protocol
+		proto             protocol
 		service, op, want string
 	}{
 		{protoREST, "lambda", "GetPolicy", "lambda:GetPolicy"},
