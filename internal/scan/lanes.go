@@ -149,8 +149,11 @@ func (l *lane) attempt(ctx context.Context, in middleware.FinalizeInput, next mi
 var isThrottle = retry.IsErrorThrottles(retry.DefaultThrottles)
 
 // observe feeds the outcome of an attempt back: any answer proves the region reachable; a
-// throttle is counted, and on an undocumented lane halves the rate (multiplicative decrease)
-// which successes then raise again step by step (additive increase).
+// throttle is counted and halves the lane's rate (multiplicative decrease), which successes
+// then raise again step by step (additive increase) up to the lane's rate. On an
+// undocumented lane that is how the rate is found. On a documented lane paced at AWS's rate
+// a throttle means something else in the account spends the same bucket; sharing it beats
+// retrying into it, and the throttle is counted apart as it should not happen.
 func (l *lane) observe(err error) {
 	var re *smithyhttp.ResponseError
 	if err == nil || errors.As(err, &re) {
@@ -160,7 +163,6 @@ func (l *lane) observe(err error) {
 		l.stats.throttles.Add(1)
 		if l.spec.Documented {
 			l.stats.documentedThrottles.Add(1)
-			return
 		}
 		l.mu.Lock()
 		l.curRate = max(l.minRate, l.curRate/2)
@@ -168,7 +170,7 @@ func (l *lane) observe(err error) {
 		l.mu.Unlock()
 		return
 	}
-	if err == nil && !l.spec.Documented {
+	if err == nil {
 		l.mu.Lock()
 		if l.curRate < l.maxRate {
 			l.curRate = min(l.maxRate, l.curRate+l.maxRate/100)

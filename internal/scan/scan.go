@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"slices"
 	"sort"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
 
@@ -420,6 +422,16 @@ func errorText(err error) string {
 	var oe *kinds.OpError
 	if errors.As(err, &oe) {
 		return errorText(oe.Err)
+	}
+	// A transport failure: the SDK's text repeats the operation and the URL; what a reader
+	// needs is how often it was tried and what the network said.
+	var ma *retry.MaxAttemptsError
+	var ne *net.OpError
+	switch {
+	case errors.As(err, &ma) && errors.As(err, &ne):
+		return fmt.Sprintf("no answer after %d attempts: %v", ma.Attempt, ne)
+	case errors.As(err, &ne):
+		return ne.Error()
 	}
 	return err.Error()
 }
