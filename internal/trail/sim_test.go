@@ -77,7 +77,7 @@ func fixtureRecords(t *testing.T) [][]byte {
 // inside CloudTrail's 2 requests per second.
 func TestLookupAgainstSimulator(t *testing.T) {
 	s := startSim(t, awssim.Options{Quotas: map[string]float64{"cloudtrail": LookupRate}})
-	// LookupEvents only reaches 90 days back: move the fixtures into the last three days.
+	// LookupEvents only reaches 90 days back: move the fixtures into the last four days.
 	shift := time.Now().UTC().Add(-96 * time.Hour).Truncate(time.Hour).Sub(time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC))
 	var recs [][]byte
 	for _, raw := range fixtureRecords(t) {
