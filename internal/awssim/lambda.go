@@ -70,7 +70,7 @@ func errNoPolicy() *APIError {
 
 func errStaleRevision() *APIError {
 	return lambdaErr(http.StatusPreconditionFailed, "PreconditionFailedException",
-		"The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
+		"The RevisionId provided does not match the latest RevisionId for the Lambda function or alias. Call the GetFunction or the GetAlias API to retrieve the latest RevisionId for your resource.")
 }
 
 // --- indexes ---------------------------------------------------------------------------
@@ -442,7 +442,7 @@ func addStatement(p world.Policy, sid string, st ordered) (string, string, *APIE
 // removeStatement drops the statement with the given Sid; the last one takes the policy away.
 func removeStatement(p world.Policy, sid string) (string, *APIError) {
 	if p == "" {
-		return "", errNoPolicy()
+		return "", lambdaNotFound("No policy is associated with the given resource.")
 	}
 	d, err := parsePolicyDoc(p)
 	if err != nil {

@@ -485,7 +485,7 @@ func TestLambdaRevisionIDs(t *testing.T) {
 		StatementId: aws.String("late"), Action: aws.String("lambda:InvokeFunction"), Principal: aws.String("*"),
 		RevisionId: aws.String("00000000-0000-4000-8000-000000000000")})
 	pf := apiErrorAs[*lambdatypes.PreconditionFailedException](t, err)
-	if !strings.HasPrefix(aws.ToString(pf.Message), "The Revision Id provided does not match the latest Revision Id.") {
+	if !strings.HasPrefix(aws.ToString(pf.Message), "The RevisionId provided does not match the latest RevisionId for the Lambda function or alias.") {
 		t.Errorf("precondition message = %q", aws.ToString(pf.Message))
 	}
 
@@ -526,7 +526,9 @@ func TestLambdaRemovePermission(t *testing.T) {
 		t.Errorf("message = %q", got)
 	}
 	_, err = c.RemovePermission(ctx, &lambda.RemovePermissionInput{FunctionName: aws.String("fn-001"), StatementId: aws.String("any")})
-	apiErrorAs[*lambdatypes.ResourceNotFoundException](t, err)
+	if nf := apiErrorAs[*lambdatypes.ResourceNotFoundException](t, err); aws.ToString(nf.Message) != "No policy is associated with the given resource." {
+		t.Errorf("remove from a function without a policy: %q", aws.ToString(nf.Message))
+	}
 
 	// Removing the last statement removes the policy.
 	if _, err := c.RemovePermission(ctx, &lambda.RemovePermissionInput{FunctionName: aws.String("fn-000"), StatementId: aws.String("public")}); err != nil {
