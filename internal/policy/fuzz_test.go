@@ -306,3 +306,65 @@ func FuzzMatch(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeJSON checks the package's JSON decoder against encoding/json: the same
+// inputs are valid and they decode to the same values (with encoding/json's last-wins
+// reading of duplicate keys; Parse rejects those separately).
+func FuzzDecodeJSON(f *testing.F) {
+	for _, s := range []string{
+		`{"a":[1,-0.5e+10,true,false,null,"x"],"b":{}}`, `[]`, `""`, ` 0 `, `01`, `1.`, `-`, `1e`, `{"a":1,}`, `[1,]`,
+		`"\ud83d\ude00"`, `"\ud83d"`, `"\ud83dx"`, `"\ud83d\u0041"`, `"\ude00\ud83d"`, `"\ud83d\ud83d\ude00"`, `"\u00"`,
+		"\"\xff\xfe\"", "\"\xed\xa0\x80\"", `"\/\b\f\n\r\t\\\""`, "\"\x01\"", `{"a" 1}`, `{1:2}`, `tru`, `nul`, `{"a":1}x`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, serr := decodeJSON(data)
+		valid := json.Valid(data)
+		if serr != nil {
+			if serr.offset < 0 || serr.offset > int64(len(data)) || serr.msg == "" {
+				t.Fatalf("bad error %+v for %d bytes", serr, len(data))
+			}
+			if valid && !strings.HasPrefix(serr.msg, "nesting deeper") {
+				t.Fatalf("decodeJSON rejects valid JSON %q: %s at %d", data, serr.msg, serr.offset)
+			}
+			return
+		}
+		if !valid {
+			t.Fatalf("decodeJSON accepts invalid JSON %q", data)
+		}
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber()
+		var want any
+		if err := dec.Decode(&want); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, toAny(got)); diff != "" {
+			t.Fatalf("decodeJSON(%q) differs from encoding/json (-want +got):\n%s", data, diff)
+		}
+	})
+}
+
+func toAny(v jsonValue) any {
+	switch v.kind {
+	case kindBool:
+		return v.text == "true"
+	case kindNumber:
+		return json.Number(v.text)
+	case kindString:
+		return v.text
+	case kindArray:
+		out := make([]any, len(v.elems))
+		for i, e := range v.elems {
+			out[i] = toAny(e)
+		}
+		return out
+	case kindObject:
+		out := make(map[string]any, len(v.members))
+		for _, m := range v.members {
+			out[m.key] = toAny(m.val)
+		}
+		return out
+	}
+	return nil
+}

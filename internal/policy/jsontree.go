@@ -2,10 +2,10 @@ package policy
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // jsonKind is the JSON type of a value, used both for dispatch and for error messages.
@@ -80,97 +80,280 @@ type syntaxError struct {
 }
 
 // decodeJSON decodes exactly one JSON value from data, with nothing but whitespace after it.
+//
+// It is a small recursive-descent decoder rather than encoding/json because it must keep
+// object member order and duplicates and report exact positions, and because the token
+// API of encoding/json allocates for every token; FuzzDecodeJSON checks it against
+// encoding/json.
 func decodeJSON(data []byte) (jsonValue, *syntaxError) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	b := treeBuilder{dec: dec}
-	v, err := b.value(0)
+	d := decoder{data: data}
+	d.skipSpace()
+	v, err := d.value(0)
 	if err != nil {
-		return jsonValue{}, b.syntax(err, data)
+		return jsonValue{}, err
 	}
-	// Anything after the document (a second object, stray text) makes the input ambiguous.
-	off := dec.InputOffset()
-	if _, err := dec.Token(); err != io.EOF {
-		return jsonValue{}, &syntaxError{offset: skipSpace(data, off), msg: "unexpected data after the end of the document"}
+	d.skipSpace()
+	if d.pos < len(d.data) {
+		return jsonValue{}, &syntaxError{offset: int64(d.pos), msg: "unexpected data after the end of the document"}
 	}
 	return v, nil
 }
 
-func skipSpace(data []byte, off int64) int64 {
-	for off < int64(len(data)) {
-		switch data[off] {
+type decoder struct {
+	data []byte
+	pos  int
+	buf  []byte // scratch for strings with escapes or non-ASCII bytes
+}
+
+func (d *decoder) skipSpace() {
+	for d.pos < len(d.data) {
+		switch d.data[d.pos] {
 		case ' ', '\t', '\r', '\n':
-			off++
+			d.pos++
 		default:
-			return off
+			return
 		}
 	}
-	return off
 }
 
-type treeBuilder struct {
-	dec *json.Decoder
+func (d *decoder) fail(msg string) *syntaxError {
+	return &syntaxError{offset: int64(d.pos), msg: msg}
 }
 
-// errTooDeep and errDelim are internal; syntax() turns every decoding failure into a
-// positioned syntaxError.
-var errTooDeep = errors.New("nesting too deep")
-
-type delimError struct{ d json.Delim }
-
-func (e delimError) Error() string { return fmt.Sprintf("unexpected %q", rune(e.d)) }
-
-func (b *treeBuilder) value(depth int) (jsonValue, error) {
-	tok, err := b.dec.Token()
-	if err != nil {
-		return jsonValue{}, err
+// unexpected reports the byte at the current position, or the end of input.
+func (d *decoder) unexpected(context string) *syntaxError {
+	if d.pos >= len(d.data) {
+		return d.fail("unexpected end of input")
 	}
-	return b.fromToken(tok, depth)
+	return d.fail(fmt.Sprintf("invalid character %s %s", quoteByte(d.data[d.pos]), context))
 }
 
-func (b *treeBuilder) fromToken(tok json.Token, depth int) (jsonValue, error) {
-	switch t := tok.(type) {
-	case nil:
-		return jsonValue{kind: kindNull}, nil
-	case bool:
-		if t {
-			return jsonValue{kind: kindBool, text: "true"}, nil
-		}
-		return jsonValue{kind: kindBool, text: "false"}, nil
-	case json.Number:
-		return jsonValue{kind: kindNumber, text: string(t)}, nil
-	case string:
-		return jsonValue{kind: kindString, text: t}, nil
-	case json.Delim:
+func quoteByte(c byte) string {
+	if c == '\'' {
+		return `'\''`
+	}
+	if c == '"' {
+		return `'"'`
+	}
+	if c < 0x20 || c >= 0x7f {
+		return fmt.Sprintf("0x%02x", c)
+	}
+	return "'" + string(c) + "'"
+}
+
+// value decodes the value at d.pos, which the caller has moved past whitespace.
+func (d *decoder) value(depth int) (jsonValue, *syntaxError) {
+	if d.pos >= len(d.data) {
+		return jsonValue{}, d.fail("unexpected end of input")
+	}
+	switch c := d.data[d.pos]; {
+	case c == '{' || c == '[':
 		if depth >= maxDepth {
-			return jsonValue{}, errTooDeep
+			return jsonValue{}, d.fail(fmt.Sprintf("nesting deeper than %d levels", maxDepth))
 		}
-		switch t {
-		case '{':
-			return b.object(depth)
-		case '[':
-			return b.array(depth)
+		if c == '{' {
+			return d.object(depth)
 		}
-		return jsonValue{}, delimError{t}
+		return d.array(depth)
+	case c == '"':
+		s, err := d.str()
+		return jsonValue{kind: kindString, text: s}, err
+	case c == '-' || '0' <= c && c <= '9':
+		return d.number()
+	case c == 't':
+		return jsonValue{kind: kindBool, text: "true"}, d.literal("true")
+	case c == 'f':
+		return jsonValue{kind: kindBool, text: "false"}, d.literal("false")
+	case c == 'n':
+		return jsonValue{kind: kindNull}, d.literal("null")
 	}
-	return jsonValue{}, fmt.Errorf("unexpected token %v", tok)
+	return jsonValue{}, d.unexpected("looking for beginning of value")
 }
 
-func (b *treeBuilder) object(depth int) (jsonValue, error) {
+func (d *decoder) literal(word string) *syntaxError {
+	for i := 0; i < len(word); i++ {
+		if d.pos >= len(d.data) || d.data[d.pos] != word[i] {
+			return d.unexpected(fmt.Sprintf("in literal %s (expecting %q)", word, word[i]))
+		}
+		d.pos++
+	}
+	return nil
+}
+
+func (d *decoder) number() (jsonValue, *syntaxError) {
+	start := d.pos
+	digits := func() int {
+		n := 0
+		for d.pos < len(d.data) && '0' <= d.data[d.pos] && d.data[d.pos] <= '9' {
+			d.pos++
+			n++
+		}
+		return n
+	}
+	if d.data[d.pos] == '-' {
+		d.pos++
+	}
+	switch {
+	case d.pos < len(d.data) && d.data[d.pos] == '0':
+		d.pos++
+	case digits() == 0:
+		return jsonValue{}, d.unexpected("in numeric literal")
+	}
+	if d.pos < len(d.data) && d.data[d.pos] == '.' {
+		d.pos++
+		if digits() == 0 {
+			return jsonValue{}, d.unexpected("after decimal point in numeric literal")
+		}
+	}
+	if d.pos < len(d.data) && (d.data[d.pos] == 'e' || d.data[d.pos] == 'E') {
+		d.pos++
+		if d.pos < len(d.data) && (d.data[d.pos] == '+' || d.data[d.pos] == '-') {
+			d.pos++
+		}
+		if digits() == 0 {
+			return jsonValue{}, d.unexpected("in exponent of numeric literal")
+		}
+	}
+	return jsonValue{kind: kindNumber, text: string(d.data[start:d.pos])}, nil
+}
+
+// str decodes the string starting at d.pos (a '"'). Like encoding/json it replaces
+// invalid UTF-8 and unpaired UTF-16 surrogates with U+FFFD, so the model only ever holds
+// valid text.
+func (d *decoder) str() (string, *syntaxError) {
+	d.pos++ // opening quote
+	start := d.pos
+	// Fast path: plain ASCII without escapes is the common case and needs one copy.
+	for d.pos < len(d.data) {
+		c := d.data[d.pos]
+		if c == '"' {
+			s := string(d.data[start:d.pos])
+			d.pos++
+			return s, nil
+		}
+		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			break
+		}
+		d.pos++
+	}
+	d.buf = append(d.buf[:0], d.data[start:d.pos]...)
+	for d.pos < len(d.data) {
+		c := d.data[d.pos]
+		switch {
+		case c == '"':
+			d.pos++
+			return string(d.buf), nil
+		case c < 0x20:
+			return "", d.unexpected("in string literal")
+		case c == '\\':
+			if err := d.escape(); err != nil {
+				return "", err
+			}
+		case c < utf8.RuneSelf:
+			d.buf = append(d.buf, c)
+			d.pos++
+		default:
+			r, w := utf8.DecodeRune(d.data[d.pos:])
+			d.buf = utf8.AppendRune(d.buf, r) // RuneError for an invalid byte
+			d.pos += w
+		}
+	}
+	return "", d.fail("unexpected end of input")
+}
+
+func (d *decoder) escape() *syntaxError {
+	d.pos++ // backslash
+	if d.pos >= len(d.data) {
+		return d.fail("unexpected end of input")
+	}
+	c := d.data[d.pos]
+	switch c {
+	case '"', '\\', '/':
+		d.buf = append(d.buf, c)
+	case 'b':
+		d.buf = append(d.buf, '\b')
+	case 'f':
+		d.buf = append(d.buf, '\f')
+	case 'n':
+		d.buf = append(d.buf, '\n')
+	case 'r':
+		d.buf = append(d.buf, '\r')
+	case 't':
+		d.buf = append(d.buf, '\t')
+	case 'u':
+		d.pos++
+		r, err := d.hex4()
+		if err != nil {
+			return err
+		}
+		if utf16.IsSurrogate(r) {
+			// A high surrogate pairs with an immediately following \uXXXX low surrogate;
+			// otherwise it is unpaired and the next escape is read on its own.
+			high := r
+			r = unicode.ReplacementChar
+			if d.pos+1 < len(d.data) && d.data[d.pos] == '\\' && d.data[d.pos+1] == 'u' {
+				save := d.pos
+				d.pos += 2
+				low, err := d.hex4()
+				if err != nil {
+					return err
+				}
+				if dec := utf16.DecodeRune(high, low); dec != unicode.ReplacementChar {
+					r = dec
+				} else {
+					d.pos = save
+				}
+			}
+		}
+		d.buf = utf8.AppendRune(d.buf, r)
+		return nil
+	default:
+		return d.unexpected("in string escape code")
+	}
+	d.pos++
+	return nil
+}
+
+// hex4 reads the four hex digits of a \u escape.
+func (d *decoder) hex4() (rune, *syntaxError) {
+	var r rune
+	for i := 0; i < 4; i++ {
+		if d.pos >= len(d.data) {
+			return 0, d.fail("unexpected end of input")
+		}
+		c := d.data[d.pos]
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		case 'A' <= c && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, d.unexpected("in \\u hexadecimal character escape")
+		}
+		r = r<<4 | rune(c)
+		d.pos++
+	}
+	return r, nil
+}
+
+func (d *decoder) object(depth int) (jsonValue, *syntaxError) {
 	v := jsonValue{kind: kindObject}
 	var seen map[string]struct{} // only for large objects; small ones are scanned
+	d.pos++                      // '{'
+	d.skipSpace()
+	if d.pos < len(d.data) && d.data[d.pos] == '}' {
+		d.pos++
+		return v, nil
+	}
 	for {
-		tok, err := b.dec.Token()
+		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
+			return jsonValue{}, d.unexpected("looking for beginning of object key string")
+		}
+		key, err := d.str()
 		if err != nil {
 			return jsonValue{}, err
-		}
-		if d, ok := tok.(json.Delim); ok && d == '}' {
-			return v, nil
-		}
-		key, ok := tok.(string)
-		if !ok {
-			// json.Decoder already rejects non-string keys; keep the check for safety.
-			return jsonValue{}, fmt.Errorf("object key is not a string")
 		}
 		if !v.hasDup {
 			dup := false
@@ -196,55 +379,61 @@ func (b *treeBuilder) object(depth int) (jsonValue, error) {
 				v.hasDup, v.dup = true, key
 			}
 		}
-		val, err := b.value(depth + 1)
+		d.skipSpace()
+		if d.pos >= len(d.data) || d.data[d.pos] != ':' {
+			return jsonValue{}, d.unexpected("after object key")
+		}
+		d.pos++
+		d.skipSpace()
+		val, err := d.value(depth + 1)
 		if err != nil {
 			return jsonValue{}, err
 		}
 		v.members = append(v.members, jsonMember{key: key, val: val})
+		d.skipSpace()
+		if d.pos < len(d.data) {
+			switch d.data[d.pos] {
+			case ',':
+				d.pos++
+				d.skipSpace()
+				continue
+			case '}':
+				d.pos++
+				return v, nil
+			}
+		}
+		return jsonValue{}, d.unexpected("after object key:value pair")
 	}
 }
 
-func (b *treeBuilder) array(depth int) (jsonValue, error) {
-	v := jsonValue{kind: kindArray}
+func (d *decoder) array(depth int) (jsonValue, *syntaxError) {
+	v := jsonValue{kind: kindArray, elems: []jsonValue{}}
+	d.pos++ // '['
+	d.skipSpace()
+	if d.pos < len(d.data) && d.data[d.pos] == ']' {
+		d.pos++
+		return v, nil
+	}
 	for {
-		tok, err := b.dec.Token()
-		if err != nil {
-			return jsonValue{}, err
-		}
-		if d, ok := tok.(json.Delim); ok && d == ']' {
-			if v.elems == nil {
-				v.elems = []jsonValue{}
-			}
-			return v, nil
-		}
-		val, err := b.fromToken(tok, depth+1)
+		val, err := d.value(depth + 1)
 		if err != nil {
 			return jsonValue{}, err
 		}
 		v.elems = append(v.elems, val)
-	}
-}
-
-// syntax converts a decoder error into a positioned message. The streaming decoder's
-// offsets are relative to its buffer, so the position comes from a whole-input check,
-// which runs only on this failure path.
-func (b *treeBuilder) syntax(err error, data []byte) *syntaxError {
-	if errors.Is(err, errTooDeep) {
-		return &syntaxError{offset: b.dec.InputOffset(), msg: fmt.Sprintf("nesting deeper than %d levels", maxDepth)}
-	}
-	var raw json.RawMessage
-	var se *json.SyntaxError
-	if errors.As(json.Unmarshal(data, &raw), &se) {
-		off := se.Offset - 1 // Offset counts the offending byte
-		if off < 0 || off >= int64(len(data)) || se.Error() == "unexpected end of JSON input" {
-			return &syntaxError{offset: int64(len(data)), msg: "unexpected end of input"}
+		d.skipSpace()
+		if d.pos < len(d.data) {
+			switch d.data[d.pos] {
+			case ',':
+				d.pos++
+				d.skipSpace()
+				continue
+			case ']':
+				d.pos++
+				return v, nil
+			}
 		}
-		return &syntaxError{offset: off, msg: se.Error()}
+		return jsonValue{}, d.unexpected("after array element")
 	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return &syntaxError{offset: int64(len(data)), msg: "unexpected end of input"}
-	}
-	return &syntaxError{offset: b.dec.InputOffset(), msg: err.Error()}
 }
 
 // position turns a byte offset into a 1-based line and column (column counted in bytes).
