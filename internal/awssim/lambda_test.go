@@ -727,3 +727,37 @@ func BenchmarkLambdaGetPolicyLargeRegion(b *testing.B) {
 		}
 	}
 }
+
+// The name indexes must never answer from a stale picture of the world: a world changed
+// under them (functions reordered or added) is re-indexed on the next call.
+func TestLambdaIndexFollowsWorld(t *testing.T) {
+	s := svcStart(t, Options{NoQuotas: true})
+	c := lambdaClient(s, "us-east-1")
+	ctx := context.Background()
+	if _, err := c.GetPolicy(ctx, &lambda.GetPolicyInput{FunctionName: aws.String("fn-000")}); err != nil {
+		t.Fatal(err)
+	}
+	getSid := func(fn, sid string) {
+		t.Helper()
+		out, err := c.GetPolicy(ctx, &lambda.GetPolicyInput{FunctionName: aws.String(fn)})
+		if err != nil || !strings.Contains(aws.ToString(out.Policy), sid) {
+			t.Errorf("GetPolicy %s after the world changed: %v, %v", fn, out, err)
+		}
+	}
+	// Same length, new order: caught by the check on use.
+	s.mu.Lock()
+	r := &s.world.Accounts[0].Regions[0]
+	r.LambdaFunctions[0], r.LambdaFunctions[1] = r.LambdaFunctions[1], r.LambdaFunctions[0]
+	s.mu.Unlock()
+	getSid("fn-000", `"Sid":"public"`)
+	// A new function: caught by the length check.
+	s.mu.Lock()
+	r.LambdaFunctions = append(r.LambdaFunctions, world.LambdaFunction{Name: "late",
+		Policy: world.Policy(`{"Version":"2012-10-17","Id":"default","Statement":[{"Sid":"late","Effect":"Allow","Principal":"*","Action":"lambda:InvokeFunction","Resource":"*"}]}`)})
+	s.mu.Unlock()
+	getSid("late", `"Sid":"late"`)
+	_, err := c.GetPolicy(ctx, &lambda.GetPolicyInput{FunctionName: aws.String("fn-001")})
+	if nf := apiErrorAs[*lambdatypes.ResourceNotFoundException](t, err); aws.ToString(nf.Message) != "The resource you requested does not exist." {
+		t.Errorf("fn-001 moved: %q", aws.ToString(nf.Message))
+	}
+}
