@@ -56,8 +56,11 @@ type lane struct {
 	stats   *counters
 	cfg     aws.Config
 
-	mu      sync.Mutex
-	curRate float64
+	cooldown time.Duration
+
+	mu           sync.Mutex
+	curRate      float64
+	lastDecrease time.Time
 }
 
 func newLane(spec kinds.Lane, scale float64, reg *regionState, stats *counters, base aws.Config, signRegion string, scaleBackoff float64) *lane {
@@ -76,6 +79,9 @@ func newLane(spec kinds.Lane, scale float64, reg *regionState, stats *counters, 
 		reg:     reg,
 		stats:   stats,
 		curRate: r,
+		// A second of AWS time: long enough for the answers to requests sent at the old
+		// rate to come back.
+		cooldown: time.Duration(float64(time.Second) / scaleBackoff),
 	}
 	l.retryer = retry.NewStandard(func(o *retry.StandardOptions) {
 		o.MaxAttempts = maxAttempts
@@ -164,9 +170,14 @@ func (l *lane) observe(err error) {
 		if l.spec.Documented {
 			l.stats.documentedThrottles.Add(1)
 		}
+		// The requests in flight when the bucket ran dry all come back throttled: one
+		// decrease per cool-down, not one per answer, or the rate collapses to the floor.
 		l.mu.Lock()
-		l.curRate = max(l.minRate, l.curRate/2)
-		l.lim.SetLimit(rate.Limit(l.curRate))
+		if now := time.Now(); now.Sub(l.lastDecrease) >= l.cooldown {
+			l.lastDecrease = now
+			l.curRate = max(l.minRate, l.curRate/2)
+			l.lim.SetLimit(rate.Limit(l.curRate))
+		}
 		l.mu.Unlock()
 		return
 	}

