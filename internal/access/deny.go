@@ -71,6 +71,9 @@ func analyzeDeny(st *policy.Statement, b Boundary) denyEffect {
 			}
 		}
 		d.services = p.Service
+		if len(d.accts) == 0 && len(d.services) == 0 {
+			d.kind = denyIgnored // only users, roles or federated principals: no account leaves
+		}
 		return d
 	}
 	if len(st.Conditions) == 0 {
