@@ -98,6 +98,9 @@ func runCases(t *testing.T, cases []evalCase) {
 			}
 			got := Evaluate(Input{Kind: kind, Owner: owner, Doc: doc}, b)
 			checkResult(t, got, tc.want)
+			if testing.Verbose() {
+				t.Log("\n" + dump(got))
+			}
 		})
 	}
 }

@@ -101,6 +101,9 @@ func whyNot(cr *condResult) string {
 	case rAnonymous:
 		because = "the value " + strconv.Quote(cr.detail) + " is what IAM sets for unauthenticated callers"
 	case rWebIdentity:
+		if w := webIdentityNote(c); w != "" {
+			return "the condition " + condName(c) + " " + w
+		}
 		because = "it bounds only web identity sign-ins"
 	default:
 		because = c.Key + " does not identify the caller"
@@ -129,6 +132,9 @@ func tail(s *stmtCtx, include func(*condResult) bool, bounded string) string {
 		b.WriteString(", bounded only by ")
 		b.WriteString(plural(len(restricting), "the condition ", "the conditions "))
 		b.WriteString(strings.Join(restricting, " and "))
+		if len(restricting) > 1 {
+			bounded = strings.Replace(bounded, " does not ", " do not ", 1)
+		}
 		b.WriteString(bounded)
 	}
 	for i := range s.crs {
@@ -170,7 +176,7 @@ func anyDesc(r anyRef) string {
 	case anyNotPrincipal:
 		return "NotPrincipal with Allow: everyone except " + r.raw
 	case anyWebIdentity:
-		return "anyone who signs in to " + r.raw + ", with no fixed audience condition"
+		return "any user of " + r.raw + ", with no fixed audience condition"
 	case anyGitHub:
 		return "any GitHub Actions workflow via " + r.raw + ", with no token.actions.githubusercontent.com:sub condition pinning the repository owner"
 	}
@@ -291,4 +297,25 @@ func joinAnd(parts []string) string {
 		return parts[0]
 	}
 	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+}
+
+// webIdentityNote says what a web identity condition does for a federated principal.
+func webIdentityNote(c *policy.Condition) string {
+	k := c.KeyLower
+	switch {
+	case k == githubOIDCHost+":sub":
+		if githubSubPinned([]condResult{{c: c}}) {
+			return "pins the GitHub repository owner, which says nothing about the account that owns the provider"
+		}
+		return "does not restrict callers because it does not pin the repository owner as repo:<owner>/... without a wildcard"
+	case k == githubOIDCHost+":aud":
+		return "does not restrict callers because every GitHub Actions token can carry that audience"
+	case strings.HasSuffix(k, ":aud") || strings.HasSuffix(k, ":app_id"):
+		host := k[:strings.LastIndexByte(k, ':')]
+		if audiencePinned(host, []condResult{{c: c}}) {
+			return "fixes the application that tokens must be issued to"
+		}
+		return "does not restrict callers because it does not fix the audience (a wildcard, IfExists or a set operator)"
+	}
+	return ""
 }

@@ -50,7 +50,7 @@ func TestFederated(t *testing.T) {
 		{name: "SAML provider of the owner", kind: KindIAMRole, policy: pol(allow(fed("arn:aws:iam::"+owner+":saml-provider/Okta"), `"sts:AssumeRoleWithSAML"`, cond("StringEquals", "SAML:aud", "https://signin.aws.amazon.com/saml"))), want: ok()},
 		{name: "SAML provider of a foreign account", kind: KindIAMRole, policy: pol(allow(fed("arn:aws:iam::"+evil+":saml-provider/Okta"), `"sts:AssumeRoleWithSAML"`, "")), want: accounts(evil).withRules("iam-role/untrusted-account")},
 		{name: "EKS OIDC provider of the owner", kind: KindIAMRole, policy: pol(allow(fed("arn:aws:iam::"+owner+":oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"), role, "")), want: ok()},
-		{name: "cognito without aud is public (§9.17)", kind: KindIAMRole, policy: pol(allow(fed("cognito-identity.amazonaws.com"), role, "")), want: pub().explaining("anyone who signs in to cognito-identity.amazonaws.com")},
+		{name: "cognito without aud is public (§9.17)", kind: KindIAMRole, policy: pol(allow(fed("cognito-identity.amazonaws.com"), role, "")), want: pub().explaining("lets anyone (any user of cognito-identity.amazonaws.com, with no fixed audience condition)")},
 		{name: "cognito with fixed aud", kind: KindIAMRole, policy: pol(allow(fed("cognito-identity.amazonaws.com"), role, `{"StringEquals":{"cognito-identity.amazonaws.com:aud":"us-east-1:12345678-abcd-abcd-abcd-123456789012"},"ForAnyValue:StringLike":{"cognito-identity.amazonaws.com:amr":"authenticated"}}`)), want: ok()},
 		{name: "cognito with wildcard aud", kind: KindIAMRole, policy: pol(allow(fed("cognito-identity.amazonaws.com"), role, cond("StringLike", "cognito-identity.amazonaws.com:aud", "us-east-1:*"))), want: pub()},
 		{name: "cognito with aud under IfExists", kind: KindIAMRole, policy: pol(allow(fed("cognito-identity.amazonaws.com"), role, cond("StringEqualsIfExists", "cognito-identity.amazonaws.com:aud", "us-east-1:1234"))), want: pub()},
@@ -62,10 +62,10 @@ func TestFederated(t *testing.T) {
 			want: pub().withRules("iam-role/public").explaining("any GitHub Actions workflow")},
 		{name: "GitHub OIDC pinned to an owner", kind: KindIAMRole, policy: pol(allow(fed(gh), role, cond("StringLike", "token.actions.githubusercontent.com:sub", "repo:octo-org/*"))), want: ok()},
 		{name: "GitHub OIDC pinned to a repository", kind: KindIAMRole, policy: pol(allow(fed(gh), role, cond("StringEquals", "token.actions.githubusercontent.com:sub", "repo:octo-org/octo-repo:ref:refs/heads/main"))), want: ok()},
-		{name: "GitHub OIDC sub repo:* is public", kind: KindIAMRole, policy: pol(allow(fed(gh), role, cond("StringLike", "token.actions.githubusercontent.com:sub", "repo:*"))), want: pub()},
+		{name: "GitHub OIDC sub repo:* is public", kind: KindIAMRole, policy: pol(allow(fed(gh), role, cond("StringLike", "token.actions.githubusercontent.com:sub", "repo:*"))), want: pub().explaining("does not pin the repository owner")},
 		{name: "GitHub OIDC wildcard in owner is public", kind: KindIAMRole, policy: pol(allow(fed(gh), role, cond("StringLike", "token.actions.githubusercontent.com:sub", "repo:octo*/x"))), want: pub()},
 		{name: "GitHub OIDC one loose sub value is public", kind: KindIAMRole, policy: pol(allow(fed(gh), role, cond("StringLike", "token.actions.githubusercontent.com:sub", "repo:octo-org/a:*", "*"))), want: pub()},
-		{name: "GitHub OIDC provider in a foreign account", kind: KindIAMRole, policy: pol(allow(fed("arn:aws:iam::"+evil+":oidc-provider/token.actions.githubusercontent.com"), role, cond("StringLike", "token.actions.githubusercontent.com:sub", "repo:octo-org/*"))), want: accounts(evil)},
+		{name: "GitHub OIDC provider in a foreign account", kind: KindIAMRole, policy: pol(allow(fed("arn:aws:iam::"+evil+":oidc-provider/token.actions.githubusercontent.com"), role, cond("StringLike", "token.actions.githubusercontent.com:sub", "repo:octo-org/*"))), want: accounts(evil).explaining("pins the GitHub repository owner, which says nothing about the account")},
 	})
 }
 
