@@ -77,10 +77,10 @@ type Change struct {
 	// Original is the document the plan was made from (as the scan read it, or as read
 	// when the plan was made); Planned is the document the change should leave ("" when no
 	// policy is left).
-	Original     string   `json:"original"`
-	Planned      string   `json:"planned"`
-	StatementIDs []string `json:"statement_ids,omitempty"`
-	Findings     []string `json:"findings"`
+	Original     string    `json:"original"`
+	Planned      string    `json:"planned"`
+	StatementIDs []string  `json:"statement_ids,omitempty"`
+	Findings     []string  `json:"findings"`
 	Removals     []Removal `json:"removals,omitempty"`
 	Manual       []Manual  `json:"manual,omitempty"`
 	// Skip says why the policy cannot be changed (it changed since the scan, it could not
