@@ -89,7 +89,7 @@ func runCheckPolicy(ios *iostreams.IOStreams, opts *checkPolicyOptions) error {
 	}
 	owner, err := access.ParseTrustedAccount(opts.Account)
 	if err != nil {
-		return usageError(fmt.Errorf("--account: %w", err))
+		return usageError(fmt.Errorf("--account %q: expected the 12-digit id of the account that owns the resource (or its root ARN)", opts.Account))
 	}
 	boundary, err := access.NewBoundary(opts.Trusted, opts.TrustedOrgs)
 	if err != nil {

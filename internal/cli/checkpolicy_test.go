@@ -53,6 +53,8 @@ func TestCheckPolicyExamples(t *testing.T) {
 			[]string{"OK:"}},
 		{"trust policy with external id", []string{"--kind", "iam-role", "--account", "111122223333", examples + "iam-trust-external-id.json"}, ExitFindings,
 			[]string{"MEDIUM   iam-role/untrusted-account", "an external ID is a shared secret"}},
+		{"owner given as its root ARN", []string{"--kind", "ses-identity", "--account", "arn:aws:iam::111122223333:root", examples + "ses-endgame.json"}, ExitFindings,
+			[]string{"Trust boundary: owner 111122223333\n", "UNTRUSTED: account 999988887777 "}},
 		{"trust policy owner is the third party", []string{"--kind", "iam-role", "--account", "123456789012", examples + "iam-trust-external-id.json"}, ExitOK,
 			[]string{"OK:"}},
 	}
@@ -209,7 +211,7 @@ func TestCheckPolicyUsage(t *testing.T) {
 		{"unknown kind", []string{"--kind", "ses", "--account", "111122223333", file}, `unknown kind "ses"`},
 		{"missing kind", []string{"--account", "111122223333", file}, "--kind is required"},
 		{"missing account", []string{"--kind", "ses-identity", file}, "--account is required"},
-		{"bad account", []string{"--kind", "ses-identity", "--account", "1234", file}, `"1234"`},
+		{"bad account", []string{"--kind", "ses-identity", "--account", "1234", file}, `--account "1234": expected the 12-digit id`},
 		{"bad trusted entry", []string{"--kind", "ses-identity", "--account", "111122223333", "--trusted", "arn:aws:s3:::b", file}, `trusted account "arn:aws:s3:::b"`},
 		{"bad trusted org", []string{"--kind", "ses-identity", "--account", "111122223333", "--trusted-org", "o-x", file}, `trusted organization "o-x"`},
 		{"bad format", []string{"--kind", "ses-identity", "--account", "111122223333", "--format", "yaml", file}, `--format "yaml"`},
