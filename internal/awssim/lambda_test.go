@@ -761,3 +761,62 @@ func TestLambdaIndexFollowsWorld(t *testing.T) {
 		t.Errorf("fn-001 moved: %q", aws.ToString(nf.Message))
 	}
 }
+
+// The Lambda API reference's own examples (botocore's examples-1.json), reproduced byte for
+// byte in their account and region. (The documented S3 example passes SourceArn with a
+// trailing "/*" yet shows it without; the input here is the ARN the output shows.)
+func TestLambdaDocumentedExamples(t *testing.T) {
+	w := &world.World{SchemaVersion: world.SchemaVersion, Accounts: []world.Account{{
+		ID:         "123456789012",
+		AccessKeys: []world.AccessKey{{ID: "AKIADOCEXAMPLE000001", ARN: "arn:aws:iam::123456789012:user/doc"}},
+		Regions: []world.Region{{Name: "us-east-2",
+			LambdaFunctions: []world.LambdaFunction{{Name: "my-function", Versions: []world.LambdaVersion{{Version: "1"}}}},
+			LambdaLayers:    []world.LambdaLayer{{Name: "my-layer", Versions: []world.LayerVersion{{Version: 1}}}},
+		}},
+	}}}
+	s := svcStart(t, Options{World: w, NoQuotas: true})
+	c := lambda.NewFromConfig(s.Config("AKIADOCEXAMPLE000001", "us-east-2"))
+	ctx := context.Background()
+
+	s3, err := c.AddPermission(ctx, &lambda.AddPermissionInput{Action: aws.String("lambda:InvokeFunction"), FunctionName: aws.String("my-function"),
+		Principal: aws.String("s3.amazonaws.com"), SourceAccount: aws.String("123456789012"), SourceArn: aws.String("arn:aws:s3:::my-bucket-1xpuxmplzrlbh"), StatementId: aws.String("s3")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(`{"Sid":"s3","Effect":"Allow","Principal":{"Service":"s3.amazonaws.com"},"Action":"lambda:InvokeFunction","Resource":"arn:aws:lambda:us-east-2:123456789012:function:my-function","Condition":{"StringEquals":{"AWS:SourceAccount":"123456789012"},"ArnLike":{"AWS:SourceArn":"arn:aws:s3:::my-bucket-1xpuxmplzrlbh"}}}`, aws.ToString(s3.Statement)); diff != "" {
+		t.Errorf("S3 example (-doc +got):\n%s", diff)
+	}
+	xacct, err := c.AddPermission(ctx, &lambda.AddPermissionInput{Action: aws.String("lambda:InvokeFunction"), FunctionName: aws.String("my-function"),
+		Principal: aws.String("223456789012"), StatementId: aws.String("xaccount")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(`{"Sid":"xaccount","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::223456789012:root"},"Action":"lambda:InvokeFunction","Resource":"arn:aws:lambda:us-east-2:123456789012:function:my-function"}`, aws.ToString(xacct.Statement)); diff != "" {
+		t.Errorf("cross-account example (-doc +got):\n%s", diff)
+	}
+
+	if _, err := c.AddPermission(ctx, &lambda.AddPermissionInput{Action: aws.String("lambda:InvokeFunction"), FunctionName: aws.String("my-function"), Qualifier: aws.String("1"),
+		Principal: aws.String("123456789012"), StatementId: aws.String("xaccount")}); err != nil {
+		t.Fatal(err)
+	}
+	pol, err := c.GetPolicy(ctx, &lambda.GetPolicyInput{FunctionName: aws.String("my-function"), Qualifier: aws.String("1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(`{"Version":"2012-10-17","Id":"default","Statement":[{"Sid":"xaccount","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"lambda:InvokeFunction","Resource":"arn:aws:lambda:us-east-2:123456789012:function:my-function:1"}]}`, aws.ToString(pol.Policy)); diff != "" {
+		t.Errorf("GetPolicy example (-doc +got):\n%s", diff)
+	}
+
+	layer, err := c.AddLayerVersionPermission(ctx, &lambda.AddLayerVersionPermissionInput{Action: aws.String("lambda:GetLayerVersion"), LayerName: aws.String("my-layer"),
+		Principal: aws.String("223456789012"), StatementId: aws.String("xaccount"), VersionNumber: aws.Int64(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(`{"Sid":"xaccount","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::223456789012:root"},"Action":"lambda:GetLayerVersion","Resource":"arn:aws:lambda:us-east-2:123456789012:layer:my-layer:1"}`, aws.ToString(layer.Statement)); diff != "" {
+		t.Errorf("layer example (-doc +got):\n%s", diff)
+	}
+	lp, err := c.GetLayerVersionPolicy(ctx, &lambda.GetLayerVersionPolicyInput{LayerName: aws.String("my-layer"), VersionNumber: aws.Int64(1)})
+	if err != nil || aws.ToString(lp.RevisionId) != aws.ToString(layer.RevisionId) {
+		t.Errorf("layer policy revision %v after AddLayerVersionPermission returned %v (%v)", aws.ToString(lp.RevisionId), aws.ToString(layer.RevisionId), err)
+	}
+}
