@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/smithy-go"
 
 	"github.com/trustaudit/trustaudit/internal/kinds"
 )
@@ -97,14 +99,14 @@ func (p *Plan) apply(ctx context.Context, o ApplyOptions, c *Change) Result {
 		return res
 	}
 	if err := p.checkAccount(ctx, c.Account); err != nil {
-		res.Status, res.Message = StatusSkipped, err.Error()
+		res.Status, res.Message = StatusSkipped, "unchanged: "+errText(err)
 		return res
 	}
 	cfg := p.regionConfig(c.Region, c.ResourceARN)
 	ref := c.ref()
 	live, err := reader.ReadPolicy(ctx, cfg, ref)
 	if err != nil {
-		res.Status, res.Message = StatusFailed, "unchanged: "+err.Error()
+		res.Status, res.Message = StatusFailed, "unchanged: "+errText(err)
 		return res
 	}
 	if !sameDocument(live.Document, c.Original) {
@@ -118,13 +120,13 @@ func (p *Plan) apply(ctx context.Context, o ApplyOptions, c *Change) Result {
 	}
 	if c.Action == ActionRemoveStatements {
 		if b.RemovedStatements, err = statementsByID(live.Document, c.StatementIDs); err != nil {
-			res.Status, res.Message = StatusFailed, "unchanged: "+err.Error()
+			res.Status, res.Message = StatusFailed, "unchanged: "+errText(err)
 			return res
 		}
 	}
 	path, err := writeBackup(o.BackupDir, b)
 	if err != nil {
-		res.Status, res.Message = StatusFailed, "unchanged: no backup, so no change: "+err.Error()
+		res.Status, res.Message = StatusFailed, "unchanged: no backup, so no change: "+errText(err)
 		return res
 	}
 	res.Backup = path
@@ -140,17 +142,17 @@ func (p *Plan) apply(ctx context.Context, o ApplyOptions, c *Change) Result {
 	switch {
 	case werr != nil && rerr != nil:
 		res.Status, res.Changed = StatusFailed, true
-		res.Message = fmt.Sprintf("%v; the policy could not be read back (%v), so it may have changed: the original is in the backup", werr, rerr)
+		res.Message = fmt.Sprintf("%s; the policy could not be read back (%s), so it may have changed: the original is in the backup", errText(werr), errText(rerr))
 	case werr != nil:
 		res.Status, res.Changed = StatusFailed, !sameDocument(after.Document, live.Document)
 		if res.Changed {
-			res.Message = fmt.Sprintf("changed in part: %v; the original is in the backup", werr)
+			res.Message = fmt.Sprintf("changed in part: %s; the original is in the backup", errText(werr))
 		} else {
-			res.Message = fmt.Sprintf("unchanged: %v", werr)
+			res.Message = fmt.Sprintf("unchanged: %s", errText(werr))
 		}
 	case rerr != nil:
 		res.Status, res.Changed = StatusFailed, true
-		res.Message = fmt.Sprintf("written but not verified: %v; the original is in the backup", rerr)
+		res.Message = fmt.Sprintf("written but not verified: %s; the original is in the backup", errText(rerr))
 	case !sameDocument(after.Document, c.Planned):
 		res.Status, res.Changed = StatusFailed, !sameDocument(after.Document, live.Document)
 		res.Message = "the policy read back is not the planned one (changed concurrently?); the original is in the backup"
@@ -166,6 +168,22 @@ func (p *Plan) apply(ctx context.Context, o ApplyOptions, c *Change) Result {
 		}
 	}
 	return res
+}
+
+// errText is an error as a person reads it: our context, then the service's code and
+// message without the SDK's operation and request-id wrapping.
+func errText(err error) string {
+	s := err.Error()
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		if i := strings.Index(s, "operation error "); i >= 0 {
+			s = s[:i] + ae.ErrorCode()
+			if m := ae.ErrorMessage(); m != "" {
+				s += ": " + m
+			}
+		}
+	}
+	return s
 }
 
 // removeStatements removes the change's statements one by one, each conditional on the

@@ -235,7 +235,7 @@ func (p *Plan) basis(ctx context.Context, w *world.World, c *Change) (doc string
 	}
 	lp, err := r.ReadPolicy(ctx, p.regionConfig(c.Region, c.ResourceARN), c.ref())
 	if err != nil {
-		return "", false, fmt.Errorf("read the policy: %w", err)
+		return "", false, errors.New("read the policy: " + errText(err))
 	}
 	return lp.Document, true, nil
 }

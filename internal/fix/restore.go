@@ -61,12 +61,12 @@ func (rp *RestorePlan) plan(ctx context.Context, it *RestoreItem) {
 		return
 	}
 	if err := rp.p.checkAccount(ctx, b.Account); err != nil {
-		it.Skip = err.Error()
+		it.Skip = errText(err)
 		return
 	}
 	live, err := reader.ReadPolicy(ctx, rp.p.regionConfig(b.Region, b.ResourceARN), b.ref())
 	if err != nil {
-		it.Skip = "could not read the current policy: " + err.Error()
+		it.Skip = "could not read the current policy: " + errText(err)
 		return
 	}
 	it.Current = live.Document
@@ -145,7 +145,7 @@ func (rp *RestorePlan) apply(ctx context.Context, it *RestoreItem) Result {
 	ref := b.ref()
 	live, err := reader.ReadPolicy(ctx, cfg, ref)
 	if err != nil {
-		res.Status, res.Message = StatusFailed, "unchanged: "+err.Error()
+		res.Status, res.Message = StatusFailed, "unchanged: "+errText(err)
 		return res
 	}
 	if !sameDocument(live.Document, it.Current) {
@@ -175,13 +175,13 @@ func (rp *RestorePlan) apply(ctx context.Context, it *RestoreItem) Result {
 	case werr != nil:
 		res.Status, res.Changed = StatusFailed, changed
 		if changed {
-			res.Message = fmt.Sprintf("restored in part: %v; run restore again to finish", werr)
+			res.Message = fmt.Sprintf("restored in part: %s; run restore again to finish", errText(werr))
 		} else {
-			res.Message = fmt.Sprintf("unchanged: %v", werr)
+			res.Message = fmt.Sprintf("unchanged: %s", errText(werr))
 		}
 	case rerr != nil:
 		res.Status, res.Changed = StatusFailed, true
-		res.Message = fmt.Sprintf("written but not verified: %v", rerr)
+		res.Message = fmt.Sprintf("written but not verified: %s", errText(rerr))
 	default:
 		res.Changed = changed
 		if msg := restored(k, after.Document, b); msg != "" {
