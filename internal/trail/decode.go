@@ -56,7 +56,7 @@ func decodeRecords(dec *json.Decoder, fn func(*Record) error) error {
 		for i := 0; dec.More(); i++ {
 			var rec Record
 			if err := dec.Decode(&rec); err != nil {
-				return fmt.Errorf("Records[%d]: %w", i, err)
+				return fmt.Errorf("at Records[%d]: %w", i, err)
 			}
 			if err := fn(&rec); err != nil {
 				return err

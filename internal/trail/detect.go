@@ -221,13 +221,14 @@ func indicators(r *Record, ch *Change, doc *policy.Document) string {
 func indicatorFinding(why string, grants []access.Finding) finding.Finding {
 	f := finding.Finding{
 		Rule: RuleIndicator, Title: "Indicator of compromise: endgame's signature on a policy change",
-		Severity: finding.SeverityCritical, Category: CategoryIndicator, StatementIndex: -1,
+		Severity: finding.SeverityCritical, Category: CategoryIndicator,
 		Explanation: "The change carries the signature of endgame, a tool that backdoors resource policies: " + why +
 			". Treat the caller's credentials as compromised whatever the grant names.",
 	}
 	if len(grants) > 0 {
 		g := fromAccess(grants[0])
 		f.Accounts, f.Orgs, f.Services, f.Principal = g.Accounts, g.Orgs, g.Services, g.Principal
+		f.StatementID, f.StatementIndex = g.StatementID, g.StatementIndex
 	}
 	return f
 }
@@ -235,7 +236,7 @@ func indicatorFinding(why string, grants []access.Finding) finding.Finding {
 func attemptFinding(r *Record, ev Event, grants []access.Finding, indicator ...string) finding.Finding {
 	f := finding.Finding{
 		Rule: RuleAttempt, Title: ev.Kind.Noun() + " policy change refused by AWS", Severity: finding.SeverityLow,
-		Category: CategoryAttempt, StatementIndex: -1,
+		Category: CategoryAttempt,
 	}
 	var what []string
 	if len(grants) > 0 {

@@ -116,12 +116,14 @@ func TestLookupAgainstSimulator(t *testing.T) {
 			}
 		}
 	}
-	// ses: 120 read-only + 6 writes = 126 events = 3 pages; iam and lambda one page each.
-	if calls != 5 || throttled != 0 {
-		t.Errorf("LookupEvents calls = %d (%d not ok), want 5, all ok", calls, throttled)
+	// ses: 124 events = 3 pages; iam and lambda one page each. The SDK may retry a call
+	// on a transport hiccup, so more than 5 is possible; a throttle never is.
+	const pages = 5
+	if calls < pages || throttled != 0 {
+		t.Errorf("LookupEvents calls = %d (%d throttled), want at least %d, none throttled", calls, throttled, pages)
 	}
-	if min := time.Duration(calls-1) * time.Second / LookupRate; elapsed < min {
-		t.Errorf("%d calls took %v, faster than %v at %d/s", calls, elapsed, min, LookupRate)
+	if min := time.Duration(pages-1) * time.Second / LookupRate; elapsed < min {
+		t.Errorf("%d pages took %v, faster than %v at %d/s", pages, elapsed, min, LookupRate)
 	}
 
 	files := NewDetector(Options{Boundary: boundary(t, "222233334444")})

@@ -1,0 +1,262 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/spf13/cobra"
+
+	"github.com/trustaudit/trustaudit/internal/finding"
+	"github.com/trustaudit/trustaudit/internal/iostreams"
+	"github.com/trustaudit/trustaudit/internal/output"
+	"github.com/trustaudit/trustaudit/internal/trail"
+)
+
+func init() { register(newTrailCmd) }
+
+type trailOptions struct {
+	scan           scanOptions // profile, trust boundary, config, format, output, regions
+	Since, Until   string
+	Lookup         bool
+	All            bool
+	FailOnAttempts bool
+	Paths          []string
+}
+
+func newTrailCmd(ios *iostreams.IOStreams) *cobra.Command {
+	opts := &trailOptions{scan: scanOptions{now: time.Now}}
+	cmd := &cobra.Command{
+		Use:   "trail [flags] [PATH | s3://bucket/prefix]...",
+		Short: "Find resource-policy changes that opened access, in CloudTrail",
+		Long: `Read CloudTrail records and report every change to an SES identity policy, IAM role trust
+policy or Lambda function or layer permission that opened access to the public, to an account
+or organization outside your trust boundary, or to a service without a source condition.
+A scan sees the policies of one moment; an exposure made and undone between two scans is only
+visible here.
+
+Records come from log files as CloudTrail delivers them (.json or .json.gz; a directory is read
+recursively in name order), from s3://bucket/prefix (with --since, only the
+AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/ folders of the window are listed), or with
+--lookup from the LookupEvents API (the last 90 days, paced at 2 requests per second per
+region, in --regions or the configured region).
+
+endgame's signatures (a Sid or policy named "Endgame", the user agent "HotDogsAreSandwiches")
+are reported as critical indicators of compromise whatever the grant names. Calls AWS refused
+are reported as attempts; changes that removed access only with --all.
+
+--since and --until take a time (2026-11-20T10:00:00Z), a date (2026-11-20, UTC) or an age
+(36h, 7d).
+
+Exit status: 0 nothing opened access; 3 a change opened access or carries an indicator (or an
+attempt, with --fail-on-attempts); 2 nothing found but some events or regions could not be
+read; 1 an error.`,
+		Example: `  trustaudit trail ./AWSLogs --trusted 111122223333
+  trustaudit trail s3://org-trail-logs/AWSLogs/ --since 7d --format json
+  trustaudit trail --lookup --regions us-east-1,eu-west-1 --since 24h`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o := &opts.scan
+			o.set = map[string]bool{}
+			for _, f := range []string{"regions", "trusted", "trusted-org", "format"} {
+				o.set[f] = cmd.Flags().Changed(f)
+			}
+			if o.dir == "" {
+				wd, err := os.Getwd()
+				if err != nil {
+					return fmt.Errorf("find the working directory: %w", err)
+				}
+				o.dir = wd
+			}
+			opts.Paths = args
+			if len(args) == 0 && !opts.Lookup {
+				return usageError(fmt.Errorf("give log files, directories or s3://bucket/prefix, or --lookup"))
+			}
+			if o.set["regions"] && !opts.Lookup {
+				return usageError(fmt.Errorf("--regions applies to --lookup only"))
+			}
+			return runTrail(cmd.Context(), ios, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Since, "since", "", "only events at or after `time`")
+	f.StringVar(&opts.Until, "until", "", "only events before `time`")
+	f.BoolVar(&opts.Lookup, "lookup", false, "read the last 90 days through CloudTrail's LookupEvents API")
+	f.StringSliceVar(&opts.scan.Regions, "regions", nil, "regions for --lookup (default: the configured regions, or the SDK's region)")
+	f.BoolVar(&opts.All, "all", false, "also report changes that removed access (informational)")
+	f.BoolVar(&opts.FailOnAttempts, "fail-on-attempts", false, "exit 3 on refused attempts too")
+	f.StringVar(&opts.scan.Profile, "profile", "", "shared config `profile` to take credentials from (S3 and --lookup)")
+	f.StringArrayVar(&opts.scan.Trusted, "trusted", nil, "trusted account `ID|ARN` (repeatable; replaces the config file's list)")
+	f.StringArrayVar(&opts.scan.TrustedOrgs, "trusted-org", nil, "trusted organization `ID` (repeatable; replaces the config file's list)")
+	f.StringVar(&opts.scan.ConfigPath, "config", "", "config `file` (default ./trustaudit.yaml if present)")
+	f.StringVar(&opts.scan.Format, "format", "", "output format: "+strings.Join(output.Formats(), ", ")+" (default table on a terminal, json otherwise)")
+	f.StringVarP(&opts.scan.Output, "output", "o", "", "write the report to `file` (atomically) instead of stdout")
+	return cmd
+}
+
+// parseWhen reads a --since/--until value: RFC 3339, a UTC date or minute, or an age before
+// now ("36h", "7d").
+func parseWhen(flag, v string, now time.Time) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		if n, err := strconv.Atoi(days); err == nil && n >= 0 {
+			return now.Add(-time.Duration(n) * 24 * time.Hour).UTC(), nil
+		}
+	}
+	if d, err := time.ParseDuration(v); err == nil && d >= 0 {
+		return now.Add(-d).UTC(), nil
+	}
+	return time.Time{}, usageError(fmt.Errorf("--%s %q: expected a time (2026-11-20T10:00:00Z), a date (2026-11-20) or an age (36h, 7d)", flag, v))
+}
+
+func runTrail(ctx context.Context, ios *iostreams.IOStreams, opts *trailOptions) error {
+	o := &opts.scan
+	st, err := resolveSettings(ios, o)
+	if err != nil {
+		return err
+	}
+	now := o.now()
+	var w trail.Window
+	if w.Since, err = parseWhen("since", opts.Since, now); err != nil {
+		return err
+	}
+	if w.Until, err = parseWhen("until", opts.Until, now); err != nil {
+		return err
+	}
+	if !w.Since.IsZero() && !w.Until.IsZero() && !w.Since.Before(w.Until) {
+		return usageError(fmt.Errorf("--since %s is not before --until %s", w.Since.Format(time.RFC3339), w.Until.Format(time.RFC3339)))
+	}
+
+	det := trail.NewDetector(trail.Options{Boundary: st.boundary, Window: w, All: opts.All})
+	var files []string
+	var buckets []string
+	for _, p := range opts.Paths {
+		if strings.HasPrefix(p, "s3://") {
+			if _, _, err := trail.ParseS3URL(p); err != nil {
+				return usageError(err)
+			}
+			buckets = append(buckets, p)
+		} else {
+			files = append(files, p)
+		}
+	}
+	if len(files) > 0 {
+		if err := det.Run(ctx, trail.Files{Paths: files}); err != nil {
+			return withExit(ExitError, err)
+		}
+	}
+	if len(buckets) > 0 || opts.Lookup {
+		cfg, err := loadAWSConfig(ctx, o)
+		if err != nil {
+			return withExit(ExitError, err)
+		}
+		for _, u := range buckets {
+			bucket, prefix, _ := trail.ParseS3URL(u)
+			client := s3.NewFromConfig(cfg, func(so *s3.Options) {
+				// A custom endpoint (AWS_ENDPOINT_URL: a simulator, MinIO, a VPC endpoint)
+				// rarely resolves bucket subdomains.
+				if cfg.BaseEndpoint != nil {
+					so.UsePathStyle = true
+				}
+				if so.Region == "" {
+					so.Region = "us-east-1"
+				}
+			})
+			if err := det.Run(ctx, trail.Bucket{Client: client, Bucket: bucket, Prefix: prefix}); err != nil {
+				return withExit(ExitError, err)
+			}
+		}
+		if opts.Lookup {
+			if err := lookupRegions(ctx, cfg, st.cfg.Regions, det); err != nil {
+				return withExit(ExitError, err)
+			}
+		}
+	}
+
+	doc := det.Scan(Version)
+	if !w.Since.IsZero() || !w.Until.IsZero() {
+		doc.Notices = append(doc.Notices, "window: "+describeWindow(w))
+	}
+	st.cfg.ApplySuppressions(doc, now)
+	doc.Sort()
+	render, _ := output.Lookup(st.format)
+	ropts := output.Options{Color: ios.Color && o.Output == ""}
+	if o.Output != "" {
+		err = writeFileAtomic(o.Output, func(out io.Writer) error { return render(out, doc, ropts) })
+	} else {
+		err = render(ios.Out, doc, ropts)
+	}
+	if err != nil {
+		return withExit(ExitError, err)
+	}
+	return withExit(trailExitCode(doc, opts.FailOnAttempts), nil)
+}
+
+func describeWindow(w trail.Window) string {
+	from, to := "the beginning", "now"
+	if !w.Since.IsZero() {
+		from = w.Since.Format(time.RFC3339)
+	}
+	if !w.Until.IsZero() {
+		to = w.Until.Format(time.RFC3339)
+	}
+	return from + " to " + to
+}
+
+// trailExitCode follows scan's: findings that opened access fail; attempts only when asked;
+// removals never. Gaps make an otherwise clean run incomplete (2), never clean.
+func trailExitCode(s *finding.Scan, failOnAttempts bool) int {
+	for _, f := range s.Unsuppressed() {
+		if trail.Failing(f, failOnAttempts) {
+			return ExitFindings
+		}
+	}
+	if len(s.Gaps) > 0 {
+		return ExitUsage
+	}
+	return ExitOK
+}
+
+// lookupRegions reads LookupEvents region by region. A region that cannot be read is a gap,
+// not the end of the run: the other regions' findings still stand.
+func lookupRegions(ctx context.Context, cfg aws.Config, regions []string, det *trail.Detector) error {
+	if len(regions) == 0 {
+		if cfg.Region == "" {
+			return usageError(fmt.Errorf("--lookup needs --regions or a configured region (AWS_REGION or the profile's region)"))
+		}
+		regions = []string{cfg.Region}
+	}
+	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return fmt.Errorf("identify the account for LookupEvents: %w", err)
+	}
+	account := aws.ToString(id.Account)
+	for _, region := range regions {
+		rc := cfg.Copy()
+		rc.Region = region
+		src := trail.Lookup{Client: cloudtrail.NewFromConfig(rc), Account: account, Region: region}
+		if err := det.Run(ctx, src); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			slog.Warn("LookupEvents failed", "region", region, "err", err)
+			det.AddGap(finding.Gap{Account: account, Region: region, Operation: "cloudtrail:LookupEvents", Error: err.Error()})
+		}
+	}
+	return nil
+}
