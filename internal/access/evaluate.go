@@ -132,31 +132,46 @@ func (e *evaluator) allow(i int, st *policy.Statement) {
 
 	// Callers other than services (§2, §3, §4, §6, §7).
 	if s.ps.hasCallers() {
-		s.grant = s.ps.grant()
+		// Everyone and the explicitly named accounts are narrowed separately: an explicit
+		// account keeps its name under a bound that names no account (an IP range), where
+		// "everyone from that range" becomes nameless.
+		var anyone aset
+		if len(s.ps.any) > 0 {
+			anyone = setAll
+		}
+		named := s.ps.named()
 		s.explicit = s.ps.accts
+		narrow := func(f func(aset) aset) {
+			anyone, named = f(anyone), f(named)
+		}
 		for j := range crs {
 			if crs[j].verdict == vRestricts {
-				s.grant = intersect(s.grant, crs[j].acct)
-				s.orgs = intersectOrg(s.orgs, crs[j].org)
+				cr := &crs[j]
+				narrow(func(x aset) aset { return intersect(x, cr.acct) })
+				s.orgs = intersectOrg(s.orgs, cr.org)
 			}
 		}
 		for _, d := range applied {
 			switch d.kind {
 			case denyAll:
-				s.grant, s.explicit = aset{}, nil
+				anyone, named, s.explicit = aset{}, aset{}, nil
 			case denyRestrict:
-				s.grant = intersect(s.grant, d.acct)
+				narrow(func(x aset) aset { return intersect(x, d.acct) })
 				s.orgs = intersectOrg(s.orgs, d.org)
 			case denyKeepOnly:
-				s.grant = intersect(s.grant, aset{accts: d.accts})
+				narrow(func(x aset) aset { return intersect(x, aset{accts: d.accts}) })
 				s.explicit = filterRefs(s.explicit, d.accts, true)
 			case denyRemove:
-				if !s.grant.all {
-					s.grant.accts = removeAll(s.grant.accts, d.accts)
-				}
+				narrow(func(x aset) aset {
+					if !x.all {
+						x.accts = removeAll(x.accts, d.accts)
+					}
+					return x
+				})
 				s.explicit = filterRefs(s.explicit, d.accts, false)
 			}
 		}
+		s.grant = union(anyone, named)
 		g := s.grant
 		switch {
 		case g.empty(), s.orgs.set && len(s.orgs.orgs) == 0:
@@ -165,9 +180,9 @@ func (e *evaluator) allow(i int, st *policy.Statement) {
 			// every caller must belong to a trusted organization
 		case g.all && !s.orgs.set:
 			pub = true
-			for _, r := range s.explicit {
-				if !e.b.trustsAccount(e.owner, r.acct) {
-					pubAccts = appendUnique(pubAccts, r.acct)
+			for _, a := range named.accts {
+				if !e.b.trustsAccount(e.owner, a) {
+					pubAccts = appendUnique(pubAccts, a)
 				}
 			}
 		case g.all:

@@ -39,10 +39,9 @@ type pset struct {
 	accountless []string // web identities pinned to an application by an audience condition
 }
 
-func (p *pset) grant() aset {
-	if len(p.any) > 0 {
-		return setAll
-	}
+// named is what the principal element admits by name: accounts, and web identities pinned
+// to an application (bounded, but naming no account).
+func (p *pset) named() aset {
 	g := aset{accountless: len(p.accountless) > 0}
 	for _, a := range p.accts {
 		g.accts = appendUnique(g.accts, a.acct)
