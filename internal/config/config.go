@@ -11,12 +11,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+
+	"github.com/trustaudit/trustaudit/internal/access"
+	"github.com/trustaudit/trustaudit/internal/kinds"
 )
 
 // FileName is the config file looked for in the working directory.
@@ -219,7 +221,7 @@ func suppression(rs rawSuppression, field string, at func(int, string, error) er
 		}
 		return rs.line
 	}
-	if err := CheckKind(s.Kind); err != nil {
+	if err := checkRuleKind(s.Kind); err != nil {
 		return s, at(lineOf(rs.Kind), field+".kind", err)
 	}
 	if err := checkResourcePattern(s.Resource); err != nil {
@@ -263,30 +265,26 @@ func decodeError(name string, err error) error {
 
 var (
 	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
-	// An IAM ARN in some partition that names an account: arn:aws:iam::123456789012:root,
-	// :role/x, :user/x, or an STS assumed-role ARN.
-	iamARNRE  = regexp.MustCompile(`^arn:aws[a-z-]*:(iam|sts)::[0-9]{12}:(root|[a-z-]+/.+)$`)
-	orgRE     = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
 	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 	arnPatRE  = regexp.MustCompile(`^arn:[a-z*?-]*:`)
-	knownKind = []string{"ses-identity", "iam-role", "lambda-function", "lambda-layer"}
 )
 
 // CheckTrustedAccount accepts what a trusted account may be written as: a 12-digit account id
-// or an IAM ARN in that account.
+// or an IAM/STS ARN in that account. The access engine decides, so that the file accepts
+// exactly what the boundary understands.
 func CheckTrustedAccount(v string) error {
-	if accountRE.MatchString(v) || iamARNRE.MatchString(v) {
-		return nil
+	if _, err := access.ParseTrustedAccount(v); err != nil {
+		return fmt.Errorf("expected a 12-digit account id or an IAM ARN, found %q", v)
 	}
-	return fmt.Errorf("expected a 12-digit account id or an IAM ARN, found %q", v)
+	return nil
 }
 
-// CheckOrg accepts an AWS Organizations id.
+// CheckOrg accepts an AWS Organizations id, as the access engine's boundary does.
 func CheckOrg(v string) error {
-	if orgRE.MatchString(v) {
-		return nil
+	if _, err := access.NewBoundary(nil, []string{v}); err != nil {
+		return fmt.Errorf("expected an organization id like o-a1b2c3d4e5, found %q", v)
 	}
-	return fmt.Errorf("expected an organization id like o-a1b2c3d4e5, found %q", v)
+	return nil
 }
 
 // CheckRegion accepts a region name.
@@ -297,12 +295,25 @@ func CheckRegion(v string) error {
 	return fmt.Errorf("expected a region name like us-east-1, found %q", v)
 }
 
-// CheckKind accepts a resource kind trustaudit scans.
+// CheckKind accepts a kind trustaudit can scan: one registered in internal/kinds.
 func CheckKind(v string) error {
-	if slices.Contains(knownKind, v) {
-		return nil
+	if _, err := kinds.Get(v); err != nil {
+		return fmt.Errorf("expected one of %s, found %q", strings.Join(kinds.Names(), ", "), v)
 	}
-	return fmt.Errorf("expected one of %s, found %q", strings.Join(knownKind, ", "), v)
+	return nil
+}
+
+// checkRuleKind accepts any kind the access engine has rules for: a suppression may be
+// written ahead of a kind's scanner.
+func checkRuleKind(v string) error {
+	if _, err := access.ParseKind(v); err != nil {
+		names := make([]string, 0, len(access.Kinds()))
+		for _, k := range access.Kinds() {
+			names = append(names, string(k))
+		}
+		return fmt.Errorf("expected one of %s, found %q", strings.Join(names, ", "), v)
+	}
+	return nil
 }
 
 func checkResourcePattern(v string) error {

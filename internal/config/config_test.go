@@ -55,6 +55,26 @@ func TestParseGood(t *testing.T) {
 	}
 }
 
+// A suppression may name any kind the access engine has rules for, and trusted accounts may
+// be any IAM or STS principal ARN the boundary understands.
+func TestParseAcceptsWhatTheEngineAccepts(t *testing.T) {
+	src := `trusted_accounts:
+  - arn:aws:sts::111122223333:assumed-role/admin/alice
+  - arn:aws-us-gov:iam::222233334444:role/x
+suppressions:
+  - kind: s3-bucket
+    resource: arn:aws:s3:::public-*
+    reason: website buckets
+`
+	c, err := Parse("t.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.TrustedAccounts) != 2 || c.Suppressions[0].Kind != "s3-bucket" {
+		t.Errorf("got %+v", c)
+	}
+}
+
 func TestParseEmpty(t *testing.T) {
 	for _, src := range []string{"", "# nothing\n", "\n\n"} {
 		c, err := Parse("t.yaml", []byte(src))
@@ -83,7 +103,7 @@ func TestParseErrors(t *testing.T) {
 			`trustaudit.yaml:5: unknown field "expiry"`},
 		{"bad org", "trusted_orgs:\n  - org-123\n", `trustaudit.yaml:2: trusted_orgs[0]: expected an organization id like o-a1b2c3d4e5, found "org-123"`},
 		{"bad region", "regions: [us-east-1, useast2]\n", `trustaudit.yaml:1: regions[1]: expected a region name like us-east-1, found "useast2"`},
-		{"bad kind", "kinds:\n  - s3-bucket\n", `trustaudit.yaml:2: kinds[0]: expected one of ses-identity, iam-role, lambda-function, lambda-layer, found "s3-bucket"`},
+		{"bad kind", "kinds:\n  - s3-bucket\n", `trustaudit.yaml:2: kinds[0]: expected one of iam-role, lambda-function, lambda-layer, ses-identity, found "s3-bucket"`},
 		{"list given a map", "regions:\n  - name: us-east-1\n", `trustaudit.yaml:2: expected a single value, found a mapping`},
 		{"scalar for list", "regions: us-east-1\n", `trustaudit.yaml:1:`},
 		{"missing reason", "suppressions:\n  - kind: iam-role\n    resource: arn:aws:iam::111122223333:role/x\n",
@@ -98,6 +118,8 @@ func TestParseErrors(t *testing.T) {
 			`trustaudit.yaml:4: suppressions[0].principal: expected a 12-digit account id or an ARN pattern, found "bob"`},
 		{"bad date", "suppressions:\n  - kind: iam-role\n    resource: arn:aws:iam::111122223333:role/x\n    reason: ok\n    expires: 2026-13-01\n",
 			`trustaudit.yaml:5: suppressions[0].expires: expected a date YYYY-MM-DD, found "2026-13-01"`},
+		{"trusted ARN with a region", "trusted_accounts: [\"arn:aws:iam:us-east-1:111122223333:root\"]\n",
+			`trustaudit.yaml:1: trusted_accounts[0]: expected a 12-digit account id or an IAM ARN, found "arn:aws:iam:us-east-1:111122223333:root"`},
 		{"suppression kind", "suppressions:\n  - kind: iam\n    resource: arn:aws:iam::111122223333:role/x\n    reason: ok\n",
 			`trustaudit.yaml:2: suppressions[0].kind: expected one of`},
 		{"syntax", "regions: [us-east-1\n", `trustaudit.yaml:`},
