@@ -340,3 +340,5 @@ func reportText(t *testing.T, r *fix.Report) string {
 	}
 	return b.String()
 }
+
+func newBoundary() (access.Boundary, error) { return access.NewBoundary([]string{trusted}, nil) }
