@@ -326,3 +326,22 @@ func TestConditions(t *testing.T) {
 		{name: "non-account SourceAccount value matches nobody", policy: star(cond("StringEquals", "aws:SourceAccount", "not-an-account")), want: ok()},
 	})
 }
+
+// TestPublicFindingPrincipal pins what a report shows in its principal column.
+func TestPublicFindingPrincipal(t *testing.T) {
+	for _, tc := range []struct{ policy, want string }{
+		{pol(allow(`"*"`, "", "")), "*"},
+		{pol(allow(`{"AWS":["*","arn:aws:iam::*:root"]}`, "", "")), "*, arn:aws:iam::*:root"},
+		{pol(stmt("Allow", "NotPrincipal", aws(evil), "", `"*"`, "")), "NotPrincipal " + evil},
+		{pol(allow(fed("cognito-identity.amazonaws.com"), `"sts:AssumeRoleWithWebIdentity"`, "")), "cognito-identity.amazonaws.com"},
+	} {
+		doc, err := policy.ParseString(tc.policy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := Evaluate(Input{Kind: KindS3Bucket, Owner: owner, Doc: doc}, Boundary{})
+		if len(r.Findings) != 1 || r.Findings[0].Principal != tc.want {
+			t.Errorf("%s: principal = %q, want %q", tc.policy, dump(r), tc.want)
+		}
+	}
+}

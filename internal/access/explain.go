@@ -190,6 +190,9 @@ func (e *evaluator) publicFinding(s *stmtCtx) Finding {
 	for i, r := range s.ps.any {
 		descs[i] = anyDesc(r)
 		raws[i] = r.raw
+		if r.why == anyNotPrincipal {
+			raws[i] = "NotPrincipal " + r.raw
+		}
 	}
 	f.Principal = strings.Join(raws, ", ")
 	f.Explanation = header(s) + " lets anyone (" + strings.Join(descs, "; ") + ") perform " + actionText(s.st) +
