@@ -221,7 +221,7 @@ func (e *evaluator) accountFinding(s *stmtCtx, accts, pubAccts, svcAccts []strin
 	}
 	for _, a := range svcAccts {
 		who = append(who, fmt.Sprintf("%s acting for account %s (not trusted)", serviceList(s.services), a))
-		f.Services = s.services
+		f.Services = slices.Clone(s.services)
 		for _, svc := range s.services {
 			principals = appendUnique(principals, svc)
 		}
@@ -250,7 +250,7 @@ func (e *evaluator) orgFinding(s *stmtCtx, orgs []string) Finding {
 	principals = append(principals, s.services...)
 	f.Principal = strings.Join(principals, ", ")
 	if s.svcOrgs.set {
-		f.Services = s.services
+		f.Services = slices.Clone(s.services)
 	}
 	f.Explanation = header(s) + " lets every account of " + plural(len(orgs), "organization ", "organizations ") +
 		strings.Join(orgs, ", ") + " (not trusted) perform " + actionText(s.st) +
@@ -260,7 +260,7 @@ func (e *evaluator) orgFinding(s *stmtCtx, orgs []string) Finding {
 
 func (e *evaluator) deputyFinding(s *stmtCtx) Finding {
 	f := e.base(s, finding.CategoryConfusedDeputy, s.services)
-	f.Services = s.services
+	f.Services = slices.Clone(s.services)
 	f.Principal = strings.Join(s.services, ", ")
 	var b strings.Builder
 	b.WriteString(header(s))
