@@ -103,6 +103,9 @@ type decoder struct {
 	data []byte
 	pos  int
 	buf  []byte // scratch for strings with escapes or non-ASCII bytes
+	// Children of the containers being decoded; see object.
+	members []jsonMember
+	elems   []jsonValue
 }
 
 func (d *decoder) skipSpace() {
@@ -227,7 +230,7 @@ func (d *decoder) str() (string, *syntaxError) {
 	for d.pos < len(d.data) {
 		c := d.data[d.pos]
 		if c == '"' {
-			s := string(d.data[start:d.pos])
+			s := intern(d.data[start:d.pos])
 			d.pos++
 			return s, nil
 		}
@@ -338,6 +341,71 @@ func (d *decoder) hex4() (rune, *syntaxError) {
 	return r, nil
 }
 
+// intern returns the policy grammar's common words without allocating (the compiler
+// does not allocate for a string conversion used only in a switch); they are most of the
+// strings in a policy.
+func intern(b []byte) string {
+	switch string(b) {
+	case "Version":
+		return "Version"
+	case "2012-10-17":
+		return "2012-10-17"
+	case "Id":
+		return "Id"
+	case "Statement":
+		return "Statement"
+	case "Sid":
+		return "Sid"
+	case "Effect":
+		return "Effect"
+	case "Allow":
+		return "Allow"
+	case "Deny":
+		return "Deny"
+	case "Principal":
+		return "Principal"
+	case "NotPrincipal":
+		return "NotPrincipal"
+	case "AWS":
+		return "AWS"
+	case "Service":
+		return "Service"
+	case "Federated":
+		return "Federated"
+	case "CanonicalUser":
+		return "CanonicalUser"
+	case "*":
+		return "*"
+	case "Action":
+		return "Action"
+	case "NotAction":
+		return "NotAction"
+	case "Resource":
+		return "Resource"
+	case "NotResource":
+		return "NotResource"
+	case "Condition":
+		return "Condition"
+	case "StringEquals":
+		return "StringEquals"
+	case "StringLike":
+		return "StringLike"
+	case "ArnLike":
+		return "ArnLike"
+	case "ArnEquals":
+		return "ArnEquals"
+	case "Bool":
+		return "Bool"
+	case "true":
+		return "true"
+	case "false":
+		return "false"
+	}
+	return string(b)
+}
+
+// object and array collect children on shared stacks and copy them out once at the end,
+// so each container costs one exactly-sized allocation instead of append's growth steps.
 func (d *decoder) object(depth int) (jsonValue, *syntaxError) {
 	v := jsonValue{kind: kindObject}
 	var seen map[string]struct{} // only for large objects; small ones are scanned
@@ -347,6 +415,8 @@ func (d *decoder) object(depth int) (jsonValue, *syntaxError) {
 		d.pos++
 		return v, nil
 	}
+	base := len(d.members)
+	defer func() { d.members = d.members[:base] }()
 	for {
 		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
 			return jsonValue{}, d.unexpected("looking for beginning of object key string")
@@ -356,21 +426,22 @@ func (d *decoder) object(depth int) (jsonValue, *syntaxError) {
 			return jsonValue{}, err
 		}
 		if !v.hasDup {
+			mine := d.members[base:]
 			dup := false
 			if seen != nil {
 				_, dup = seen[key]
 				seen[key] = struct{}{}
 			} else {
-				for i := range v.members {
-					if v.members[i].key == key {
+				for i := range mine {
+					if mine[i].key == key {
 						dup = true
 						break
 					}
 				}
-				if len(v.members) >= 16 {
-					seen = make(map[string]struct{}, 2*len(v.members))
-					for i := range v.members {
-						seen[v.members[i].key] = struct{}{}
+				if len(mine) >= 16 {
+					seen = make(map[string]struct{}, 2*len(mine))
+					for i := range mine {
+						seen[mine[i].key] = struct{}{}
 					}
 					seen[key] = struct{}{}
 				}
@@ -389,7 +460,7 @@ func (d *decoder) object(depth int) (jsonValue, *syntaxError) {
 		if err != nil {
 			return jsonValue{}, err
 		}
-		v.members = append(v.members, jsonMember{key: key, val: val})
+		d.members = append(d.members, jsonMember{key: key, val: val})
 		d.skipSpace()
 		if d.pos < len(d.data) {
 			switch d.data[d.pos] {
@@ -399,6 +470,7 @@ func (d *decoder) object(depth int) (jsonValue, *syntaxError) {
 				continue
 			case '}':
 				d.pos++
+				v.members = append([]jsonMember(nil), d.members[base:]...)
 				return v, nil
 			}
 		}
@@ -414,12 +486,14 @@ func (d *decoder) array(depth int) (jsonValue, *syntaxError) {
 		d.pos++
 		return v, nil
 	}
+	base := len(d.elems)
+	defer func() { d.elems = d.elems[:base] }()
 	for {
 		val, err := d.value(depth + 1)
 		if err != nil {
 			return jsonValue{}, err
 		}
-		v.elems = append(v.elems, val)
+		d.elems = append(d.elems, val)
 		d.skipSpace()
 		if d.pos < len(d.data) {
 			switch d.data[d.pos] {
@@ -429,6 +503,7 @@ func (d *decoder) array(depth int) (jsonValue, *syntaxError) {
 				continue
 			case ']':
 				d.pos++
+				v.elems = append([]jsonValue(nil), d.elems[base:]...)
 				return v, nil
 			}
 		}
