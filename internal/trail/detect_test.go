@@ -17,7 +17,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-func boundary(t *testing.T, accounts ...string) access.Boundary {
+func boundary(t testing.TB, accounts ...string) access.Boundary {
 	t.Helper()
 	b, err := access.NewBoundary(accounts, nil)
 	if err != nil {
