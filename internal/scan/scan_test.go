@@ -389,7 +389,7 @@ func TestFaultsBecomeGaps(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d := time.Since(start); d > 4*time.Second {
+			if d := time.Since(start); d > 10*time.Second { // without the region budget: minutes
 				t.Errorf("the scan took %v: a failing region must cost a bounded wait", d)
 			}
 			if diff := cmp.Diff(tt.wantGaps, gapKeys(sc)); diff != "" {
@@ -412,7 +412,7 @@ func TestThrottlingStormCompletes(t *testing.T) {
 	// at (as when other clients spend the same buckets), and a fifth of all answers are
 	// 5xx: the scan must still read everything, by backing off and retrying.
 	s := startSim(t, testWorld(), awssim.Options{
-		Quotas: map[string]float64{"lambda:GetPolicy": 1, "lambda:control": 1},
+		Quotas: map[string]float64{"lambda:GetPolicy": 0.4, "lambda:control": 0.4},
 		Faults: awssim.Faults{ErrorRate: 0.2, Seed: 7},
 	})
 	o := options(t, s)
