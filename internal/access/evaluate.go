@@ -1,8 +1,8 @@
 // Package access decides whether a resource-based policy lets anyone outside a trust
 // boundary in: the public, accounts and organizations the user does not trust, or AWS
-// services acting for any account (the confused deputy). The rules are those of
-// /work/shared/design/SEMANTICS.md; every verdict carries a plain-English explanation of the
-// statement that produced it.
+// services acting for any account (the confused deputy). The rules are those of the design
+// note SEMANTICS.md (the section numbers in comments refer to it); every verdict carries a
+// plain-English explanation of the statement that produced it.
 //
 // Evaluation is pure and allocation-light: a scan evaluates every policy of every account,
 // and a check must never be the slow part of it.
