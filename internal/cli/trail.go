@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -232,6 +233,11 @@ func trailExitCode(s *finding.Scan, failOnAttempts bool) int {
 	return ExitOK
 }
 
+// isIAMHomeRegion reports whether CloudTrail records IAM's calls in region.
+func isIAMHomeRegion(region string) bool {
+	return region == "us-east-1" || region == "us-gov-west-1" || region == "cn-north-1"
+}
+
 // lookupRegions reads LookupEvents region by region. A region that cannot be read is a gap,
 // not the end of the run: the other regions' findings still stand.
 func lookupRegions(ctx context.Context, cfg aws.Config, regions []string, det *trail.Detector) error {
@@ -246,6 +252,9 @@ func lookupRegions(ctx context.Context, cfg aws.Config, regions []string, det *t
 		return fmt.Errorf("identify the account for LookupEvents: %w", err)
 	}
 	account := aws.ToString(id.Account)
+	if !slices.ContainsFunc(regions, isIAMHomeRegion) {
+		det.AddNotice("IAM is global and CloudTrail records its calls in us-east-1 (us-gov-west-1, cn-north-1 in other partitions): add that region to --regions to see role trust changes")
+	}
 	for _, region := range regions {
 		rc := cfg.Copy()
 		rc.Region = region

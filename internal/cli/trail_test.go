@@ -158,10 +158,17 @@ func TestTrailAWS(t *testing.T) {
 	if len(doc.Gaps) != 1 || doc.Gaps[0].Region != "ap-east-1" || doc.Gaps[0].Operation != "cloudtrail:LookupEvents" {
 		t.Errorf("lookup gaps = %+v, want the disabled region ap-east-1", doc.Gaps)
 	}
+	if slices.ContainsFunc(doc.Notices, func(n string) bool { return strings.Contains(n, "us-east-1") }) {
+		t.Errorf("notices %q warn about IAM although us-east-1 was read", doc.Notices)
+	}
 	for _, c := range sim.Counters() {
 		if c.Operation == "LookupEvents" && c.Outcome == "throttled" {
 			t.Errorf("LookupEvents throttled %d times in %s", c.N, c.Region)
 		}
+	}
+	_, doc, _ = runTrailCLI(t, "--format", "json", "--lookup", "--regions", "eu-west-1")
+	if !slices.ContainsFunc(doc.Notices, func(n string) bool { return strings.Contains(n, "IAM is global") }) {
+		t.Errorf("notices %q do not warn that IAM events are in us-east-1", doc.Notices)
 	}
 
 	// The delivered-log fixtures from a bucket.

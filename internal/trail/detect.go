@@ -58,6 +58,7 @@ type Detector struct {
 	opts       Options
 	detections []Detection
 	gaps       []finding.Gap
+	notices    []string
 	seen       map[string]bool // event ids already judged (sources may overlap)
 	accounts   map[string]bool
 	regions    map[string]bool
@@ -91,6 +92,9 @@ func (d *Detector) Run(ctx context.Context, sources ...Source) error {
 // AddGap records a source that could not be read (one region of LookupEvents, say), so that
 // the report is not mistaken for a clean one.
 func (d *Detector) AddGap(g finding.Gap) { d.gaps = append(d.gaps, g) }
+
+// AddNotice adds a line the report shows as is (what was read, what may be missing).
+func (d *Detector) AddNotice(n string) { d.notices = append(d.notices, n) }
 
 // Record judges one record. It returns an error only to stop the run; a record that cannot
 // be judged becomes a gap.
@@ -344,7 +348,7 @@ func (d *Detector) Scan(version string) *finding.Scan {
 		Findings:      []finding.Finding{},
 		Gaps:          slices.Clone(d.gaps),
 		Resources:     map[string]int{},
-		Notices:       []string{fmt.Sprintf("read %d CloudTrail records; %d changed a resource policy", d.records, d.matched)},
+		Notices:       append([]string{fmt.Sprintf("read %d CloudTrail records; %d changed a resource policy", d.records, d.matched)}, d.notices...),
 	}
 	if s.Gaps == nil {
 		s.Gaps = []finding.Gap{}
