@@ -12,6 +12,7 @@ import (
 
 	"github.com/trustaudit/trustaudit/internal/finding"
 	"github.com/trustaudit/trustaudit/internal/iostreams"
+	"github.com/trustaudit/trustaudit/internal/scan"
 )
 
 func TestScanExitCode(t *testing.T) {
@@ -186,4 +187,23 @@ func TestPermissionsPolicy(t *testing.T) {
 	if code := Main(t.Context(), []string{"permissions", "--kinds", "s3"}, ios); code != ExitUsage || !strings.Contains(errOut.String(), `unknown kind "s3"`) {
 		t.Errorf("bad kind: exit %d, stderr %q", code, errOut)
 	}
+}
+
+func TestProgressLine(t *testing.T) {
+	var buf strings.Builder
+	p := newProgress(&buf)
+	p.update(scan.Progress{Account: "1", Region: "us-east-1", Kind: "lambda-function", Listed: 10, Done: 4})
+	p.update(scan.Progress{Account: "1", Region: "eu-west-1", Kind: "lambda-function", Listed: 5, Done: 5, Finished: true})
+	p.update(scan.Progress{Account: "1", Region: "global", Kind: "iam-role", Listed: 3, Done: 3, Finished: true})
+	p.finish()
+	out := buf.String()
+	last := out[strings.LastIndex(out, "scanning:"):]
+	if !strings.Contains(last, "iam-role 3/3 (1/1 regions) · lambda-function 9/15 (1/2 regions)") {
+		t.Errorf("progress line %q", last)
+	}
+	if !strings.HasSuffix(out, "\r\x1b[K") {
+		t.Errorf("finish does not clear the line: %q", out)
+	}
+	var nilProgress *progress
+	nilProgress.finish() // stderr not a terminal: no progress, and finish must be safe
 }
