@@ -273,4 +273,3 @@ func printSorted(ts *testscript.TestScript, lines []string) {
 		fmt.Fprintln(w, l)
 	}
 }
-
