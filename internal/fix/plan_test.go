@@ -2,6 +2,8 @@ package fix_test
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -247,5 +249,67 @@ func TestDiff(t *testing.T) {
 	fix.Diff(&b, "x", "y", "same\n", "same\n")
 	if b.Len() != 0 {
 		t.Errorf("diff of equal texts: %q", b.String())
+	}
+}
+
+// applyUnified applies a unified diff to from; a correct diff gives back to.
+func applyUnified(t *testing.T, from, diff string) string {
+	t.Helper()
+	src := strings.Split(strings.TrimSuffix(from, "\n"), "\n")
+	if from == "" {
+		src = nil
+	}
+	var out []string
+	pos := 0
+	for _, line := range strings.Split(strings.TrimSuffix(diff, "\n"), "\n") {
+		switch {
+		case strings.HasPrefix(line, "---"), strings.HasPrefix(line, "+++"):
+		case strings.HasPrefix(line, "@@"):
+			var a, b int
+			var rest string
+			fmt.Sscanf(strings.TrimPrefix(line, "@@ -"), "%d%s", &a, &rest)
+			_ = b
+			start := a - 1
+			if strings.HasPrefix(rest, ",0") {
+				start = a
+			}
+			out = append(out, src[pos:start]...)
+			pos = start
+		case strings.HasPrefix(line, " "), strings.HasPrefix(line, "-"):
+			if pos >= len(src) || src[pos] != line[1:] {
+				t.Fatalf("diff line %q does not match source line %d", line, pos)
+			}
+			if line[0] == ' ' {
+				out = append(out, line[1:])
+			}
+			pos++
+		case strings.HasPrefix(line, "+"):
+			out = append(out, line[1:])
+		}
+	}
+	out = append(out, src[pos:]...)
+	if len(out) == 0 {
+		return ""
+	}
+	return strings.Join(out, "\n") + "\n"
+}
+
+func TestDiffApplies(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	gen := func() string {
+		var b strings.Builder
+		for range r.IntN(30) {
+			// Few distinct lines, so runs can slide through repeated ones.
+			b.WriteString([]string{"{", "}", "  {", "  },", `"a": 1`, `"b": 2`}[r.IntN(6)] + "\n")
+		}
+		return b.String()
+	}
+	for range 600 {
+		from, to := gen(), gen()
+		var d strings.Builder
+		fix.Diff(&d, "a", "b", from, to)
+		if got := applyUnified(t, from, d.String()); got != to {
+			t.Fatalf("diff does not apply:\nfrom %q\nto   %q\ndiff:\n%s\ngot %q", from, to, d.String(), got)
+		}
 	}
 }
