@@ -123,7 +123,7 @@ region could be listed). Flag misuse also exits 2.`,
 	f.StringVar(&opts.SaveSnapshot, "save-snapshot", "", "write the collected raw policies to `file` (world schema, no credentials)")
 	f.StringVar(&opts.FromSnapshot, "from-snapshot", "", "judge a saved snapshot `file` offline instead of calling AWS")
 	f.BoolVar(&opts.Demo, "demo", false, "scan the embedded demo estate through a local simulator (no AWS account needed)")
-	f.BoolVar(&opts.Stats, "stats", false, "report calls per API against the minimum, throttles, retries, elapsed time and the quota lower bound")
+	f.BoolVar(&opts.Stats, "stats", false, "show calls per API against the minimum, throttles, retries, elapsed time and the quota lower bound in the table (the JSON document always has them)")
 	f.BoolVar(&opts.ShowSupp, "show-suppressed", false, "list suppressed findings in the table (they are always counted)")
 	f.Float64Var(&opts.RateScale, "rate-scale", 0, "pace at this multiple of the documented quotas")
 	f.DurationVar(&opts.RegionTimeout, "region-timeout", 0, "give a silent region up after this long")
@@ -296,13 +296,10 @@ func runScan(ctx context.Context, ios *iostreams.IOStreams, o *scanOptions) erro
 		}
 	}
 	st.cfg.ApplySuppressions(doc, o.now())
-	if !o.Stats {
-		doc.Stats = nil
-	}
 	doc.Sort()
 
 	render, _ := output.Lookup(st.format)
-	ropts := output.Options{ShowSuppressed: o.ShowSupp, Color: ios.Color && o.Output == ""}
+	ropts := output.Options{ShowSuppressed: o.ShowSupp, Color: ios.Color && o.Output == "", Stats: o.Stats}
 	if o.Output != "" {
 		err = writeFileAtomic(o.Output, func(w io.Writer) error { return render(w, doc, ropts) })
 	} else {

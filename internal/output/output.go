@@ -19,6 +19,9 @@ type Options struct {
 	ShowSuppressed bool
 	// Color allows ANSI colour codes: only when writing to a terminal that accepts them.
 	Color bool
+	// Stats shows the call accounting for people. The document always carries it when the
+	// scan measured it; a table shows it only on request, as it matters to few readers.
+	Stats bool
 }
 
 // Renderer writes a scan document in one format.

@@ -109,7 +109,8 @@ func TestGolden(t *testing.T) {
 		{"table-show-suppressed", "table", sampleScan(), Options{ShowSuppressed: true}},
 		{"table-color", "table", sampleScan(), Options{Color: true}},
 		{"table-clean", "table", cleanScan(), Options{}},
-		{"table-gaps-stats", "table", gapsOnlyScan(), Options{}},
+		{"table-gaps-stats", "table", gapsOnlyScan(), Options{Stats: true}},
+		{"table-gaps-no-stats", "table", gapsOnlyScan(), Options{}},
 		{"json", "json", sampleScan(), Options{}},
 		{"json-clean", "json", cleanScan(), Options{}},
 	}

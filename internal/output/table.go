@@ -37,7 +37,9 @@ func Table(w io.Writer, s *finding.Scan, opts Options) error {
 	t.findings(s, opts.ShowSuppressed)
 	t.gaps(s)
 	t.notices(s)
-	t.stats(s)
+	if opts.Stats {
+		t.stats(s)
+	}
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("write table: %w", err)
 	}
