@@ -41,6 +41,7 @@ type fixOptions struct {
 func newFixCmd(ios *iostreams.IOStreams) *cobra.Command {
 	opts := &fixOptions{now: time.Now}
 	so := &opts.scan
+	actions, _ := fix.Actions(nil)
 	cmd := &cobra.Command{
 		Use:   "fix [--from scan.json [--snapshot snap.json] | scan flags] [--finding ID]... [--apply]",
 		Short: "Remove exactly the access findings name, with a backup of every policy changed",
@@ -60,6 +61,9 @@ in by a condition). With --apply, per resource: the policy is read again and ski
 changed since the scan; a backup is written and flushed to disk; the change is made
 (Lambda: only if the policy is still at the revision read); the policy is read back and
 compared with the plan. 'trustaudit restore' puts the originals back from the backups.
+
+The IAM actions fix and restore call (besides the scan's, when fix scans):
+` + wrapList(actions, "  ", 92) + `
 
 Exit status: 0 the plan was printed, or every change was applied and verified (findings
 that need manual action are listed but are not failures); 1 a change failed or was
@@ -115,6 +119,27 @@ skipped, or an error; 2 flag misuse.`,
 	cmd.MarkFlagsMutuallyExclusive("demo", "role-arn")
 	cmd.MarkFlagsMutuallyExclusive("demo", "profile")
 	return cmd
+}
+
+// wrapList joins items with ", " into indented lines of at most width characters.
+func wrapList(items []string, indent string, width int) string {
+	var b strings.Builder
+	line := indent
+	for i, it := range items {
+		if i < len(items)-1 {
+			it += ","
+		}
+		if len(line) > len(indent) && len(line)+1+len(it) > width {
+			b.WriteString(line + "\n")
+			line = indent
+		}
+		if len(line) > len(indent) {
+			line += " "
+		}
+		line += it
+	}
+	b.WriteString(line)
+	return b.String()
 }
 
 func checkFormat(format string) error {

@@ -2,6 +2,7 @@ package fix_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -225,5 +226,63 @@ func TestBackupFileIsSafeAndDurable(t *testing.T) {
 		if fi.Mode().Perm()&0o077 != 0 {
 			t.Errorf("%s: mode %v readable by others", base, fi.Mode())
 		}
+	}
+}
+
+// TestRestoreNeverOverwrites checks that a change made after the fix survives a restore
+// unless --force says otherwise, and that a Lambda statement id taken again is not replaced.
+func TestRestoreNeverOverwrites(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, awssim.Options{})
+	s, w := e.scan()
+	plan, err := fix.NewPlan(ctx, fix.Options{Config: e.cfg, Scan: s, World: w, Kinds: []string{"ses-identity", "lambda-function"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if rep := plan.Apply(ctx, fix.ApplyOptions{BackupDir: dir}); !rep.OK() {
+		t.Fatal(reportText(t, rep))
+	}
+	later := `{"Version":"2012-10-17","Statement":[{"Sid":"Later","Effect":"Allow","Principal":{"AWS":"` + root(trusted) + `"},"Action":"ses:SendEmail","Resource":"` + sesARN + `"}]}`
+	if _, err := ses.NewFromConfig(e.cfg).PutIdentityPolicy(ctx, &ses.PutIdentityPolicyInput{Identity: aws.String("example.com"), PolicyName: aws.String("mixed"), Policy: aws.String(later)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lambda.NewFromConfig(e.cfg).AddPermission(ctx, &lambda.AddPermissionInput{FunctionName: aws.String("fn"), StatementId: aws.String("foreign"), Action: aws.String("lambda:GetFunction"), Principal: aws.String(trusted)}); err != nil {
+		t.Fatal(err)
+	}
+	files, err := fix.BackupFiles(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var backups []*fix.Backup
+	for _, f := range files {
+		b, err := fix.LoadBackup(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		backups = append(backups, b)
+	}
+	status := func(rep *fix.Report) map[string]fix.Status {
+		m := map[string]fix.Status{}
+		for _, r := range rep.Results {
+			m[r.ResourceARN+"#"+r.PolicyName] = r.Status
+		}
+		return m
+	}
+	got := status(fix.PlanRestore(ctx, fix.RestoreOptions{Config: e.cfg}, files, backups).Apply(ctx))
+	want := map[string]fix.Status{sesARN + "#mixed": fix.StatusSkipped, sesARN + "#Endgame": fix.StatusApplied, fnARN + "#": fix.StatusSkipped}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("restore without --force: %v, want %v", got, want)
+	}
+	if p := policies(e.sim.World())[sesARN+"#mixed"]; p != later {
+		t.Errorf("a change made after the fix was overwritten: %s", p)
+	}
+	got = status(fix.PlanRestore(ctx, fix.RestoreOptions{Config: e.cfg, Force: true}, files, backups).Apply(ctx))
+	want = map[string]fix.Status{sesARN + "#mixed": fix.StatusApplied, sesARN + "#Endgame": fix.StatusApplied, fnARN + "#": fix.StatusSkipped}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("restore with --force: %v, want %v", got, want)
+	}
+	if p := policies(e.sim.World())[fnARN+"#"]; !strings.Contains(p, "lambda:GetFunction") {
+		t.Errorf("the statement that took the id again was replaced: %s", p)
 	}
 }

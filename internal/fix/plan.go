@@ -666,3 +666,21 @@ func statementsByID(doc string, ids []string) ([]json.RawMessage, error) {
 	}
 	return out, nil
 }
+
+// Actions is the least privilege fix and restore need for the named kinds (all when none):
+// sts:GetCallerIdentity, to check the credentials' account, and each kind's read and write
+// actions. A scan's read actions are extra when fix scans first.
+func Actions(kindNames []string) ([]string, error) {
+	ks, err := kinds.Select(kindNames)
+	if err != nil {
+		return nil, err
+	}
+	out := []string{"sts:GetCallerIdentity"}
+	for _, k := range ks {
+		if r, ok := k.(kinds.Reader); ok {
+			out = append(out, r.FixActions()...)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
