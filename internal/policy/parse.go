@@ -81,16 +81,14 @@ func parseLayer(data []byte, layer int, encoding string) (*Document, error) {
 	}
 	switch data[0] {
 	case '"':
-		var inner string
 		v, serr := decodeJSON(data)
 		if serr != nil {
 			return nil, jsonSyntaxErr(data, serr, encoding)
 		}
-		inner = v.text
 		if layer >= maxEncodingLayers {
 			return nil, docErr("", fmt.Sprintf("policy is encoded more than %d times", maxEncodingLayers))
 		}
-		return parseLayer([]byte(inner), layer+1, "JSON-string-decoded")
+		return parseLayer([]byte(v.text), layer+1, "JSON-string-decoded")
 	case '%':
 		// IAM encodes with RFC 3986, where '+' is a literal plus; QueryUnescape would
 		// turn it into a space and silently change principals and conditions.
