@@ -15,10 +15,14 @@ import (
 // schema has no events (a snapshot of policies has no history), so they live in the
 // handler's own state.
 
-const ctTarget = "CloudTrail_20131101."
+// CloudTrail answers its operations under two X-Amz-Target prefixes: the Go SDK sends the
+// short one, botocore (the AWS CLI) the service model's full one.
+var ctTargets = []string{"CloudTrail_20131101.", "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101."}
 
 func init() {
-	handleJSON("cloudtrail", ctTarget+"LookupEvents", lookupEvents)
+	for _, t := range ctTargets {
+		handleJSON("cloudtrail", t+"LookupEvents", lookupEvents)
+	}
 }
 
 // lookupWindow is how far back LookupEvents reaches: "the last 90 days".

@@ -2,8 +2,11 @@ package awssim
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -154,5 +157,27 @@ func TestAddTrailEventsRejectsNonRecords(t *testing.T) {
 		if err := s.AddTrailEvents(ctAccount, "us-east-1", []byte(bad)); err == nil {
 			t.Errorf("AddTrailEvents(%s) succeeded, want an error", bad)
 		}
+	}
+}
+
+// TestLookupEventsBotocoreTarget checks the target botocore sends (the AWS CLI's
+// `aws cloudtrail lookup-events`), as a raw JSON 1.1 request.
+func TestLookupEventsBotocoreTarget(t *testing.T) {
+	s, _ := startTrailSim(t)
+	if err := s.AddTrailEvents(ctAccount, "us-east-1", trailRecord("e1", "ses.amazonaws.com", "PutIdentityPolicy", time.Now().Add(-time.Hour))); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", s.URL()+"/", strings.NewReader(`{"LookupAttributes":[{"AttributeKey":"EventName","AttributeValue":"PutIdentityPolicy"}]}`))
+	req.Header.Set("X-Amz-Target", "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents")
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+ctKey+"/20261125/us-east-1/cloudtrail/aws4_request, SignedHeaders=host, Signature=0")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct{ Events []struct{ EventId string } }
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 || len(out.Events) != 1 || out.Events[0].EventId != "e1" {
+		t.Fatalf("status %d, events %+v, err %v", resp.StatusCode, out.Events, err)
 	}
 }
