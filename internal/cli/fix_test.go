@@ -152,6 +152,12 @@ func TestFixAndRestoreCommands(t *testing.T) {
 		t.Errorf("second apply: exit %d, want %d with 3 skipped:\n%s", code, ExitError, out)
 	}
 
+	// Planning from live reads sees the same: nothing the scan reported is there any more.
+	code, out, _ = fixRun(t, "fix", "--from", "scan.json")
+	if code != ExitOK || strings.Count(out, "skip: the policy changed since the scan") != 3 {
+		t.Errorf("live plan after the fix: exit %d:\n%s", code, out)
+	}
+
 	code, out, stderr = fixRun(t, "restore", "--backup-dir", backups)
 	if code != ExitOK || !strings.Contains(out, "Restore plan: 3 backup(s)") || !strings.Contains(out, "+ add back:") {
 		t.Errorf("restore plan: exit %d: %s\n%s", code, stderr, out)

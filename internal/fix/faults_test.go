@@ -50,7 +50,8 @@ func TestApplyFaults(t *testing.T) {
 			want: map[string]fix.Status{
 				"arn:aws:iam::" + owner + ":role/vendor#":     fix.StatusFailed,
 				"arn:aws:iam::" + owner + ":role/ops/public#": fix.StatusFailed,
-				fnARN + "#": fix.StatusFailed,
+				fnARN + "#":      fix.StatusFailed,
+				fnARN + ":live#": fix.StatusFailed,
 			},
 		},
 		{
@@ -270,7 +271,7 @@ func TestRestoreNeverOverwrites(t *testing.T) {
 		return m
 	}
 	got := status(fix.PlanRestore(ctx, fix.RestoreOptions{Config: e.cfg}, files, backups).Apply(ctx))
-	want := map[string]fix.Status{sesARN + "#mixed": fix.StatusSkipped, sesARN + "#Endgame": fix.StatusApplied, fnARN + "#": fix.StatusSkipped}
+	want := map[string]fix.Status{sesARN + "#mixed": fix.StatusSkipped, sesARN + "#Endgame": fix.StatusApplied, fnARN + "#": fix.StatusSkipped, fnARN + ":live#": fix.StatusApplied}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("restore without --force: %v, want %v", got, want)
 	}
@@ -278,7 +279,7 @@ func TestRestoreNeverOverwrites(t *testing.T) {
 		t.Errorf("a change made after the fix was overwritten: %s", p)
 	}
 	got = status(fix.PlanRestore(ctx, fix.RestoreOptions{Config: e.cfg, Force: true}, files, backups).Apply(ctx))
-	want = map[string]fix.Status{sesARN + "#mixed": fix.StatusApplied, sesARN + "#Endgame": fix.StatusApplied, fnARN + "#": fix.StatusSkipped}
+	want = map[string]fix.Status{sesARN + "#mixed": fix.StatusApplied, sesARN + "#Endgame": fix.StatusApplied, fnARN + "#": fix.StatusSkipped, fnARN + ":live#": fix.StatusApplied}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("restore with --force: %v, want %v", got, want)
 	}

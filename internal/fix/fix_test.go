@@ -80,6 +80,12 @@ func testWorld() *world.World {
 						lambdaStatement("sns-any", `{"Service":"sns.amazonaws.com"}`, "lambda:InvokeFunction", fnARN, ""),
 						lambdaStatement("url", `"*"`, "lambda:InvokeFunctionUrl", fnARN, `{"StringEquals":{"lambda:FunctionUrlAuthType":"NONE"}}`),
 					),
+					Versions: []world.LambdaVersion{{Version: "1"}},
+					// An alias has a policy of its own; its statements name the alias ARN.
+					Aliases: []world.LambdaAlias{{Name: "live", FunctionVersion: "1", Policy: lambdaPolicy(
+						lambdaStatement("partner", `{"AWS":"`+root(foreign)+`"}`, "lambda:InvokeFunction", fnARN+":live", ""),
+						lambdaStatement("self", `{"AWS":"`+root(owner)+`"}`, "lambda:InvokeFunction", fnARN+":live", ""),
+					)}},
 				}},
 				LambdaLayers: []world.LambdaLayer{{
 					Name: "lib",
@@ -237,9 +243,9 @@ func TestRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	// SES mixed, SES Endgame, Lambda fn, layer, IAM vendor, IAM public.
-	if applied != 6 {
-		t.Errorf("applied %d resources, want 6\n%s", applied, reportText(t, rep))
+	// SES mixed, SES Endgame, Lambda fn and its alias, layer, IAM vendor, IAM public.
+	if applied != 7 {
+		t.Errorf("applied %d resources, want 7\n%s", applied, reportText(t, rep))
 	}
 
 	t.Log(reportText(t, rep))
@@ -260,6 +266,7 @@ func TestRoundTrip(t *testing.T) {
 	for key, want := range map[string]string{
 		sesARN + "#mixed": root(trusted),
 		fnARN + "#":       root(trusted),
+		fnARN + ":live#":  root(owner),
 		layerARN + "#":    root(trusted),
 		"arn:aws:iam::" + owner + ":role/vendor#":     root(trusted),
 		"arn:aws:iam::" + owner + ":role/ops/public#": root(owner),

@@ -333,6 +333,20 @@ func planChange(c *Change, fs []finding.Finding, b access.Boundary, live bool) {
 		c.Skip = err.Error()
 		return
 	}
+	if live {
+		// The finding still holds; the statement must also still read as the scan saw it.
+		stmts, _ := statements(tree)
+		for _, j := range js {
+			i := j.af.StatementIndex
+			if j.f.Statement == "" || i < 0 || i >= len(stmts) {
+				continue
+			}
+			if !sameDocument(stmts[i].String(), j.f.Statement) {
+				c.Skip = "the policy changed since the scan: " + stmtLabel(j.af.Sid, i) + " no longer reads as the scan saw it"
+				return
+			}
+		}
+	}
 	switch r := k.(type) {
 	case kinds.DocumentRemediator:
 		planRewrite(c, r, tree, doc, js, ak, b)
