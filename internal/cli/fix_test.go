@@ -243,3 +243,27 @@ func TestFixUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestFixScansFirst runs fix with the scan flags: it scans, then plans or applies, only for
+// the kinds asked for.
+func TestFixScansFirst(t *testing.T) {
+	sim, _ := fixCLI(t)
+	args := []string{"fix", "--trusted", fixTrusted, "--rate-scale", "1000", "--regions", "us-east-1", "--kinds", "lambda-function"}
+	code, out, stderr := fixRun(t, args...)
+	if code != ExitOK || !strings.Contains(out, "Fix plan: 1 resource(s)") || !strings.Contains(out, `remove statement(s) "out"`) {
+		t.Fatalf("plan: exit %d: %s\n%s", code, stderr, out)
+	}
+	before := sim.World()
+	code, out, stderr = fixRun(t, append(args, "--apply", "--backup-dir", "b")...)
+	if code != ExitOK || !strings.Contains(out, "1 applied, 0 skipped, 0 failed") {
+		t.Fatalf("apply: exit %d: %s\n%s", code, stderr, out)
+	}
+	after := sim.World()
+	if strings.Contains(string(after.Accounts[0].Regions[0].LambdaFunctions[0].Policy), fixForeign) {
+		t.Errorf("the foreign permission is still there")
+	}
+	if after.Accounts[0].IAM.Roles[0].AssumeRolePolicy != before.Accounts[0].IAM.Roles[0].AssumeRolePolicy ||
+		after.Accounts[0].Regions[0].SESIdentities[0].Policies["send"] != before.Accounts[0].Regions[0].SESIdentities[0].Policies["send"] {
+		t.Errorf("a kind that was not asked for was changed")
+	}
+}
