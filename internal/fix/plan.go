@@ -47,9 +47,10 @@ const (
 
 // Removal is one piece of access that goes, and why.
 type Removal struct {
-	FindingID string `json:"finding"`
-	Rule      string `json:"rule"`
-	Statement string `json:"statement"` // `statement "Sid"` or `statement at index N`
+	FindingID      string `json:"finding"`
+	Rule           string `json:"rule"`
+	Statement      string `json:"statement"` // `statement "Sid"` or `statement at index N`
+	StatementIndex int    `json:"statement_index"`
 	// Principals are the principal values removed from the statement; empty when the
 	// whole statement goes.
 	Principals     []string `json:"principals,omitempty"`
@@ -436,7 +437,7 @@ func planRewrite(c *Change, r kinds.DocumentRemediator, tree *node, doc *policy.
 		case finding.CategoryPublic:
 			if st.NotPrincipal != nil || (st.Principal != nil && st.Principal.Wildcard) {
 				drop[idx] = true
-				c.Removals = append(c.Removals, Removal{FindingID: j.f.ID, Rule: j.f.Rule, Statement: stmtLabel(j.af.Sid, idx), WholeStatement: true, Explanation: j.af.Explanation})
+				c.Removals = append(c.Removals, Removal{FindingID: j.f.ID, Rule: j.f.Rule, Statement: stmtLabel(j.af.Sid, idx), StatementIndex: idx, WholeStatement: true, Explanation: j.af.Explanation})
 				handled = append(handled, j)
 				continue
 			}
@@ -513,11 +514,11 @@ func planRewrite(c *Change, r kinds.DocumentRemediator, tree *node, doc *policy.
 		}
 		if len(pn.keys) == 0 {
 			drop[idx] = true
-			for i := range c.Removals {
-				if c.Removals[i].Statement == stmtLabel(doc.Statements[idx].Sid, idx) {
-					c.Removals[i].WholeStatement = true
-				}
-			}
+		}
+	}
+	for i := range c.Removals {
+		if drop[c.Removals[i].StatementIndex] {
+			c.Removals[i].WholeStatement, c.Removals[i].Principals = true, nil
 		}
 	}
 	var kept []*node
@@ -557,7 +558,7 @@ func addRemoval(c *Change, remove map[int]map[string]bool, idx int, vals []strin
 	for _, v := range vals {
 		remove[idx][v] = true
 	}
-	c.Removals = append(c.Removals, Removal{FindingID: j.f.ID, Rule: j.f.Rule, Statement: stmtLabel(j.af.Sid, idx), Principals: vals, Explanation: j.af.Explanation})
+	c.Removals = append(c.Removals, Removal{FindingID: j.f.ID, Rule: j.f.Rule, Statement: stmtLabel(j.af.Sid, idx), StatementIndex: idx, Principals: vals, Explanation: j.af.Explanation})
 }
 
 // matchValues returns the values of p that are among want, in document order.
@@ -635,7 +636,7 @@ func planRemoveStatements(c *Change, r kinds.StatementRemediator, tree *node, do
 			removed[idx] = true
 			c.StatementIDs = append(c.StatementIDs, st.Sid)
 		}
-		c.Removals = append(c.Removals, Removal{FindingID: j.f.ID, Rule: j.f.Rule, Statement: stmtLabel(st.Sid, idx), WholeStatement: true, Explanation: j.af.Explanation})
+		c.Removals = append(c.Removals, Removal{FindingID: j.f.ID, Rule: j.f.Rule, Statement: stmtLabel(st.Sid, idx), StatementIndex: idx, WholeStatement: true, Explanation: j.af.Explanation})
 	}
 	if len(removed) == 0 {
 		return

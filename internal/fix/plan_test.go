@@ -94,6 +94,13 @@ func TestPlanRewrite(t *testing.T) {
 			planned: `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":["` + root(trusted) + `"]},"Action":"sts:AssumeRole"}}`,
 		},
 		{
+			name:    "public and untrusted in one list with a trusted principal: both go, the trusted stays",
+			kind:    "ses-identity",
+			doc:     `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["*","` + root(foreign) + `","` + root(trusted) + `"]},"Action":"ses:SendEmail","Resource":"*"}]}`,
+			action:  fix.ActionRewrite,
+			planned: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["` + root(trusted) + `"]},"Action":"ses:SendEmail","Resource":"*"}]}`,
+		},
+		{
 			name:    "a policy delivered as a JSON string is rewritten as an object",
 			kind:    "ses-identity",
 			doc:     `"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":[\"` + root(foreign) + `\",\"` + root(trusted) + `\"]},\"Action\":\"ses:SendEmail\",\"Resource\":\"*\"}]}"`,
