@@ -20,6 +20,21 @@ const (
 	KindKMSKey               Kind = "kms-key"
 	KindECRRepository        Kind = "ecr-repository"
 	KindSecretsManagerSecret Kind = "secretsmanager-secret"
+	KindS3AccessPoint        Kind = "s3-access-point"
+	KindECRRegistry          Kind = "ecr-registry"
+	KindEFSFileSystem        Kind = "efs-filesystem"
+	KindGlacierVault         Kind = "glacier-vault"
+	KindOpenSearchDomain     Kind = "opensearch-domain"
+	KindLogsResourcePolicy   Kind = "logs-resource-policy"
+	KindLogsDestination      Kind = "logs-destination"
+	KindACMPCA               Kind = "acm-pca"
+	KindEventBridgeBus       Kind = "eventbridge-bus"
+	KindBackupVault          Kind = "backup-vault"
+	KindAPIGatewayRestAPI    Kind = "apigateway-rest-api"
+	KindEBSSnapshot          Kind = "ebs-snapshot"
+	KindEC2AMI               Kind = "ec2-ami"
+	KindRDSSnapshot          Kind = "rds-snapshot"
+	KindRDSClusterSnapshot   Kind = "rds-cluster-snapshot"
 )
 
 // kindInfo holds the words the rules and explanations use for a kind, so that every
@@ -44,6 +59,21 @@ var kindTable = []kindInfo{
 	{KindKMSKey, "KMS key", false, "use the key to encrypt, decrypt or grant"},
 	{KindECRRepository, "ECR repository", false, "pull or push the repository's images"},
 	{KindSecretsManagerSecret, "Secrets Manager secret", false, "read or change the secret"},
+	{KindS3AccessPoint, "S3 access point", false, "read or write objects through the access point"},
+	{KindECRRegistry, "ECR registry", false, "replicate or pull images into the registry"},
+	{KindEFSFileSystem, "EFS file system", false, "mount, read or write the file system"},
+	{KindGlacierVault, "Glacier vault", false, "read, write or delete the vault's archives"},
+	{KindOpenSearchDomain, "OpenSearch domain", false, "query, index or administer the domain"},
+	{KindLogsResourcePolicy, "CloudWatch Logs resource policy", false, "write to the account's log groups"},
+	{KindLogsDestination, "CloudWatch Logs destination", false, "stream log events into the destination"},
+	{KindACMPCA, "private certificate authority", false, "issue certificates from the CA"},
+	{KindEventBridgeBus, "EventBridge event bus", false, "put events on the bus"},
+	{KindBackupVault, "Backup vault", false, "copy recovery points into or out of the vault"},
+	{KindAPIGatewayRestAPI, "API Gateway REST API", false, "invoke the API"},
+	{KindEBSSnapshot, "EBS snapshot", false, "create volumes from the snapshot and read its data"},
+	{KindEC2AMI, "AMI", false, "launch instances from the image and read its disks"},
+	{KindRDSSnapshot, "RDS snapshot", false, "restore the database snapshot and read its data"},
+	{KindRDSClusterSnapshot, "RDS cluster snapshot", false, "restore the cluster snapshot and read its data"},
 }
 
 // Kinds lists every kind in a stable order (the order of the table above).

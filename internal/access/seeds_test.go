@@ -139,7 +139,10 @@ func TestSeverities(t *testing.T) {
 }
 
 func TestKinds(t *testing.T) {
-	want := []Kind{"ses-identity", "iam-role", "lambda-function", "lambda-layer", "s3-bucket", "sqs-queue", "sns-topic", "kms-key", "ecr-repository", "secretsmanager-secret"}
+	want := []Kind{"ses-identity", "iam-role", "lambda-function", "lambda-layer", "s3-bucket", "sqs-queue", "sns-topic", "kms-key", "ecr-repository", "secretsmanager-secret",
+		"s3-access-point", "ecr-registry", "efs-filesystem", "glacier-vault", "opensearch-domain", "logs-resource-policy",
+		"logs-destination", "acm-pca", "eventbridge-bus", "backup-vault", "apigateway-rest-api", "ebs-snapshot", "ec2-ami",
+		"rds-snapshot", "rds-cluster-snapshot"}
 	if diff := cmp.Diff(want, Kinds()); diff != "" {
 		t.Errorf("Kinds (-want +got):\n%s", diff)
 	}

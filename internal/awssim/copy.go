@@ -19,6 +19,7 @@ func deepCopyWorld(w *world.World) *world.World {
 	for i, a := range w.Accounts {
 		a.AccessKeys = slices.Clone(a.AccessKeys)
 		a.IAM.Roles = slices.Clone(a.IAM.Roles)
+		a.Settings = maps.Clone(a.Settings)
 		regions := make([]world.Region, len(a.Regions))
 		for j, r := range a.Regions {
 			r.SESIdentities = slices.Clone(r.SESIdentities)
@@ -34,6 +35,16 @@ func deepCopyWorld(w *world.World) *world.World {
 			r.LambdaLayers = slices.Clone(r.LambdaLayers)
 			for k := range r.LambdaLayers {
 				r.LambdaLayers[k].Versions = slices.Clone(r.LambdaLayers[k].Versions)
+			}
+			r.Resources = slices.Clone(r.Resources)
+			for k := range r.Resources {
+				x := &r.Resources[k]
+				x.Shares = slices.Clone(x.Shares)
+				x.Grants = slices.Clone(x.Grants)
+				for g := range x.Grants {
+					x.Grants[g].Permissions = slices.Clone(x.Grants[g].Permissions)
+				}
+				x.Attributes = maps.Clone(x.Attributes)
 			}
 			regions[j] = r
 		}

@@ -45,6 +45,9 @@ type Account struct {
 	// Regions lists every region the account knows about, enabled or not (opt-in status).
 	Regions []Region `json:"regions"`
 	IAM     IAM      `json:"iam"`
+	// Settings are account-wide settings named as the service names them, e.g. the S3
+	// account public access block ("s3:BlockPublicPolicy": "true").
+	Settings map[string]string `json:"settings,omitempty"`
 }
 
 // AccessKey maps an access key id to a caller in the account.
@@ -68,6 +71,41 @@ type Region struct {
 	SESIdentities   []SESIdentity    `json:"ses_identities,omitempty"`
 	LambdaFunctions []LambdaFunction `json:"lambda_functions,omitempty"`
 	LambdaLayers    []LambdaLayer    `json:"lambda_layers,omitempty"`
+	// Resources holds the regional resources of every other kind in one shape (S3 buckets
+	// live in their bucket region). Kind is the trustaudit kind name, e.g. "sqs-queue".
+	Resources []Resource `json:"resources,omitempty"`
+}
+
+// Resource is a resource of a kind whose exposure is a policy document, a list of accounts
+// it is shared with, grants, or a few settings. One shape for all of them keeps the schema
+// (and the simulator's state) from growing a type per service; the kind that owns a
+// resource says which fields it uses and what its Attributes mean.
+type Resource struct {
+	Kind string `json:"kind"`
+	// Name is the identifier the service's API takes (queue name, key id, bucket name,
+	// snapshot id, ...). ARN is the resource's ARN when the service has one.
+	Name string `json:"name"`
+	ARN  string `json:"arn,omitempty"`
+	// Policy is the resource-based policy exactly as the service returns it.
+	Policy Policy `json:"policy,omitempty"`
+	// Shares lists who a sharing API lets in: 12-digit account ids, organization or OU
+	// ARNs, or "all" for everyone (EBS createVolumePermission, AMI launchPermission, RDS
+	// snapshot restore).
+	Shares []string `json:"shares,omitempty"`
+	// Grants are KMS grants or S3 ACL grants.
+	Grants []Grant `json:"grants,omitempty"`
+	// Attributes are kind-specific settings as strings (for example an S3 bucket's public
+	// access block flags), named as the service names them.
+	Attributes map[string]string `json:"attributes,omitempty"`
+}
+
+// Grant is a KMS grant or an S3 ACL grant. Grantee is an account id, an IAM ARN, a
+// canonical user id, or a group URI (http://acs.amazonaws.com/groups/global/AllUsers).
+type Grant struct {
+	ID          string   `json:"id,omitempty"`
+	Grantee     string   `json:"grantee"`
+	GranteeType string   `json:"grantee_type,omitempty"` // S3: CanonicalUser, Group, AmazonCustomerByEmail
+	Permissions []string `json:"permissions"`            // S3: READ, WRITE, FULL_CONTROL...; KMS: operations
 }
 
 // Enabled reports whether the region can be called.
@@ -225,6 +263,7 @@ var (
 	lambdaRE  = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
 	versionRE = regexp.MustCompile(`^[0-9]+$`)
 	aliasRE   = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_-]{0,127}$`)
+	kindRE    = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 )
 
 // Validate checks the world's invariants and names the first place that breaks one, as a
@@ -315,7 +354,7 @@ func validateRegion(at string, r Region, seen map[string]bool) error {
 	default:
 		return fmt.Errorf("%s.opt_in_status: expected ENABLED_BY_DEFAULT, ENABLED or DISABLED, found %q", at, r.OptInStatus)
 	}
-	if !r.Enabled() && (len(r.SESIdentities)+len(r.LambdaFunctions)+len(r.LambdaLayers) > 0) {
+	if !r.Enabled() && (len(r.SESIdentities)+len(r.LambdaFunctions)+len(r.LambdaLayers)+len(r.Resources) > 0) {
 		return fmt.Errorf("%s: a DISABLED region cannot hold resources", at)
 	}
 	ids := map[string]bool{}
@@ -383,6 +422,28 @@ func validateRegion(at string, r Region, seen map[string]bool) error {
 			aliases[a.Name] = true
 			if a.FunctionVersion != "$LATEST" && !vers[a.FunctionVersion] {
 				return fmt.Errorf("%s.aliases[%d].function_version: expected $LATEST or one of the function's versions, found %q", ft, j, a.FunctionVersion)
+			}
+		}
+	}
+	res := map[string]bool{}
+	for i, x := range r.Resources {
+		xt := fmt.Sprintf("%s.resources[%d]", at, i)
+		if !kindRE.MatchString(x.Kind) {
+			return fmt.Errorf("%s.kind: expected a kind name like sqs-queue, found %q", xt, x.Kind)
+		}
+		if x.Name == "" {
+			return fmt.Errorf("%s.name: expected the resource's name or id", xt)
+		}
+		if res[x.Kind+"\x00"+x.Name] {
+			return fmt.Errorf("%s.name: %s %q appears twice", xt, x.Kind, x.Name)
+		}
+		res[x.Kind+"\x00"+x.Name] = true
+		if x.ARN != "" && !strings.HasPrefix(x.ARN, "arn:") {
+			return fmt.Errorf("%s.arn: expected an ARN, found %q", xt, x.ARN)
+		}
+		for j, g := range x.Grants {
+			if g.Grantee == "" {
+				return fmt.Errorf("%s.grants[%d].grantee: expected an account, ARN, canonical id or group URI", xt, j)
 			}
 		}
 	}
