@@ -37,7 +37,8 @@ type Options struct {
 	// large estate keeps the shape of the real bottlenecks while running in seconds.
 	TimeScale float64
 	// Quotas overrides the rate (requests per second) of a bucket by name, e.g.
-	// "lambda:GetPolicy"; 0 means unlimited. See DefaultQuotas for the names.
+	// "lambda:GetPolicy", at real-time rates (TimeScale scales it like the defaults);
+	// 0 means unlimited. See DefaultQuotas for the names.
 	Quotas   map[string]float64
 	NoQuotas bool          // disable throttling entirely
 	Latency  time.Duration // fixed latency added to every answer
