@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -235,14 +236,141 @@ func describeJSONError(data []byte, err error) string {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
-		line, col := lineCol(data, syn.Offset)
+		// The offset is just past the offending byte; name the byte itself.
+		line, col := lineCol(data, max(0, syn.Offset-1))
 		return fmt.Sprintf("line %d, column %d: invalid JSON: %v", line, col, syn)
 	case errors.As(err, &typ):
 		line, col := lineCol(data, typ.Offset)
 		return fmt.Sprintf("line %d, column %d: field %q: expected %s, found JSON %s", line, col, typ.Field, typ.Type, typ.Value)
-	default:
-		return err.Error()
 	}
+	if strings.HasPrefix(err.Error(), "json: unknown field ") {
+		// encoding/json does not say where the field is; find it by walking the document
+		// along the schema, so a typo in a large world file is found by its line.
+		if u, ok := findUnknownField(data, reflect.TypeFor[World]()); ok {
+			line, col := lineCol(data, u.off)
+			return fmt.Sprintf("line %d, column %d: unknown field %q (expected one of %s)", line, col, u.key, strings.Join(u.known, ", "))
+		}
+	}
+	return err.Error()
+}
+
+type unknownField struct {
+	key   string
+	off   int64
+	known []string
+}
+
+var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+
+// findUnknownField returns the first object key in data that t has no field for.
+func findUnknownField(data []byte, t reflect.Type) (unknownField, bool) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	u, found, err := walkUnknown(dec, data, t)
+	return u, found && err == nil
+}
+
+func walkUnknown(dec *json.Decoder, data []byte, t reflect.Type) (unknownField, bool, error) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return unknownField{}, false, err
+	}
+	d, ok := tok.(json.Delim)
+	if !ok {
+		return unknownField{}, false, nil
+	}
+	if reflect.PointerTo(t).Implements(unmarshalerType) {
+		return unknownField{}, false, skipRest(dec)
+	}
+	switch {
+	case d == '{' && t.Kind() == reflect.Struct:
+		for dec.More() {
+			keyStart := dec.InputOffset()
+			k, err := dec.Token()
+			if err != nil {
+				return unknownField{}, false, err
+			}
+			key, _ := k.(string)
+			f, ok := jsonField(t, key)
+			if !ok {
+				// The offset before the key token may sit on the comma before it.
+				off := keyStart + int64(max(0, bytes.IndexByte(data[keyStart:], '"')))
+				return unknownField{key: key, off: off, known: jsonFields(t)}, true, nil
+			}
+			if u, found, err := walkUnknown(dec, data, f.Type); found || err != nil {
+				return u, found, err
+			}
+		}
+	case d == '{' && t.Kind() == reflect.Map:
+		for dec.More() {
+			if _, err := dec.Token(); err != nil {
+				return unknownField{}, false, err
+			}
+			if u, found, err := walkUnknown(dec, data, t.Elem()); found || err != nil {
+				return u, found, err
+			}
+		}
+	case d == '[' && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array):
+		for dec.More() {
+			if u, found, err := walkUnknown(dec, data, t.Elem()); found || err != nil {
+				return u, found, err
+			}
+		}
+	default:
+		return unknownField{}, false, skipRest(dec)
+	}
+	_, err = dec.Token() // the closing delimiter
+	return unknownField{}, false, err
+}
+
+// skipRest consumes the rest of a value whose opening delimiter was read.
+func skipRest(dec *json.Decoder) error {
+	for depth := 1; depth > 0; {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		if d, ok := tok.(json.Delim); ok {
+			if d == '{' || d == '[' {
+				depth++
+			} else {
+				depth--
+			}
+		}
+	}
+	return nil
+}
+
+func jsonName(f reflect.StructField) string {
+	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+	if name == "" {
+		return f.Name
+	}
+	return name
+}
+
+// jsonField finds the field encoding/json would decode key into (names match
+// case-insensitively, as encoding/json matches them).
+func jsonField(t reflect.Type, key string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.IsExported() && f.Tag.Get("json") != "-" && strings.EqualFold(jsonName(f), key) {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+func jsonFields(t reflect.Type) []string {
+	var names []string
+	for i := range t.NumField() {
+		if f := t.Field(i); f.IsExported() && f.Tag.Get("json") != "-" {
+			names = append(names, jsonName(f))
+		}
+	}
+	return names
 }
 
 func lineCol(data []byte, off int64) (int, int) {
