@@ -73,8 +73,10 @@ type Finding struct {
 	Conditions     []string `json:"conditions,omitempty"`
 	Statement      string   `json:"statement,omitempty"`
 	Explanation    string   `json:"explanation"`
-	Suppressed     bool     `json:"suppressed,omitempty"`
-	SuppressedBy   string   `json:"suppressed_by,omitempty"`
+	// Event is the CloudTrail event behind a finding of `trustaudit trail`; nil for scans.
+	Event        *Event `json:"event,omitempty"`
+	Suppressed   bool   `json:"suppressed,omitempty"`
+	SuppressedBy string `json:"suppressed_by,omitempty"`
 }
 
 // Gap is something the scan could not read. A scan with gaps is incomplete and must never be

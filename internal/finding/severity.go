@@ -73,4 +73,10 @@ const (
 	CategoryUntrustedAccount Category = "untrusted-account"
 	CategoryUntrustedOrg     Category = "untrusted-org"
 	CategoryConfusedDeputy   Category = "confused-deputy"
+
+	// Categories of `trustaudit trail`: an event that carries endgame's signature, a
+	// policy change that failed (an attempt), and one that closed access.
+	CategoryIndicator Category = "indicator-of-compromise"
+	CategoryAttempt   Category = "attempt"
+	CategoryRemoval   Category = "access-removed"
 )

@@ -18,9 +18,9 @@ import (
 // refused; a removal closed access. Neither opened anything, so neither fails a build by
 // default, but both belong in an incident timeline.
 const (
-	CategoryIndicator finding.Category = "indicator-of-compromise"
-	CategoryAttempt   finding.Category = "attempt"
-	CategoryRemoval   finding.Category = "access-removed"
+	CategoryIndicator = finding.CategoryIndicator
+	CategoryAttempt   = finding.CategoryAttempt
+	CategoryRemoval   = finding.CategoryRemoval
 )
 
 // Rule ids of the findings the detector adds on top of the access rules. A change that opens
@@ -314,6 +314,7 @@ func (d *Detector) add(r *Record, ev Event, ch *Change, doc *policy.Document, f 
 	}
 	f.Explanation = fmt.Sprintf("%s: %s called %s from %s (user agent %q, event %s). %s",
 		e.Time.Format(time.RFC3339), e.Actor, e.Name, orDash(e.SourceIP), e.UserAgent, e.ID, f.Explanation)
+	f.Event = &e
 	f.ComputeID()
 	// One grant can be made many times; each event is its own finding.
 	h := sha256.Sum256([]byte(f.ID + "|" + e.ID + "|" + e.Time.Format(time.RFC3339Nano)))
