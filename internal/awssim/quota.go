@@ -31,6 +31,19 @@ func DefaultQuotas() map[string]float64 {
 		"account":                      10,
 		"ec2:describe":                 20,
 		"ec2:other":                    5,
+		// KMS, Secrets Manager: published per-API quotas. SQS, SNS, ECR, EventBridge and
+		// CloudWatch Logs publish none the design notes record: assumed figures.
+		"kms:GetKeyPolicy":           1000,
+		"kms:ListKeys":               500,
+		"kms:ListGrants":             50,
+		"kms":                        50,
+		"secretsmanager:ListSecrets": 100,
+		"secretsmanager:policy":      50,
+		"sqs":                        20,
+		"sns":                        10,
+		"ecr":                        20,
+		"events":                     20,
+		"logs":                       5,
 	}
 }
 
@@ -64,6 +77,20 @@ func bucketFor(proto protocol, c *Call) string {
 			return "ec2:describe"
 		}
 		return "ec2:other"
+	case "kms":
+		switch op {
+		case "GetKeyPolicy", "ListKeys", "ListGrants":
+			return "kms:" + op
+		}
+		return "kms"
+	case "secretsmanager":
+		switch op {
+		case "ListSecrets":
+			return "secretsmanager:ListSecrets"
+		case "GetResourcePolicy", "PutResourcePolicy", "DeleteResourcePolicy", "ValidateResourcePolicy":
+			return "secretsmanager:policy"
+		}
+		return c.Service
 	default:
 		return c.Service
 	}
