@@ -77,6 +77,9 @@ type Finding struct {
 	Event        *Event `json:"event,omitempty"`
 	Suppressed   bool   `json:"suppressed,omitempty"`
 	SuppressedBy string `json:"suppressed_by,omitempty"`
+	// Known marks a finding whose id is in the baseline the run was given: it is still
+	// reported, so that it is not forgotten, but it does not fail the run.
+	Known bool `json:"known,omitempty"`
 }
 
 // Gap is something the scan could not read. A scan with gaps is incomplete and must never be
