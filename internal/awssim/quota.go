@@ -31,6 +31,8 @@ func DefaultQuotas() map[string]float64 {
 		"account":                      10,
 		"ec2:describe":                 20,
 		"ec2:other":                    5,
+		// CloudTrail LookupEvents: 2 requests per second per account and region (published).
+		"cloudtrail": 2,
 		// KMS, Secrets Manager: published per-API quotas. SQS, SNS, ECR, EventBridge and
 		// CloudWatch Logs publish none the design notes record: assumed figures.
 		"kms:GetKeyPolicy":           1000,
