@@ -101,10 +101,16 @@ func (o *Options) kinds() ([]kinds.Kind, error) {
 // the collected world (the snapshot: raw policies, no credentials). An error means nothing
 // useful could be scanned (no identity, no regions); everything narrower is a gap.
 func Run(ctx context.Context, o Options) (*finding.Scan, *world.World, error) {
+	s, w, _, err := run(ctx, o)
+	return s, w, err
+}
+
+// run is Run that also returns the engine, whose counters the benchmarks read.
+func run(ctx context.Context, o Options) (*finding.Scan, *world.World, *engine, error) {
 	o.defaults()
 	ks, err := o.kinds()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	started := time.Now()
 	e := newEngine(ctx, o)
@@ -112,11 +118,11 @@ func Run(ctx context.Context, o Options) (*finding.Scan, *world.World, error) {
 
 	acctID, err := e.identity()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	regions, skipped, err := e.regions(acctID)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	acct := world.Account{ID: acctID}
 	for _, r := range regions {
@@ -132,20 +138,20 @@ func Run(ctx context.Context, o Options) (*finding.Scan, *world.World, error) {
 	sort.Slice(acct.Regions, func(i, j int) bool { return acct.Regions[i].Name < acct.Regions[j].Name })
 	e.collect(ks, &acct)
 	if err := ctx.Err(); err != nil {
-		return nil, nil, fmt.Errorf("scan interrupted: %w", err)
+		return nil, nil, nil, fmt.Errorf("scan interrupted: %w", err)
 	}
 
 	w := &world.World{SchemaVersion: world.SchemaVersion, Accounts: []world.Account{acct}}
 	s, err := judge(w, o, ks)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	s.Skipped = skipped
 	s.Gaps = append(s.Gaps, e.gaps...)
 	s.StartedAt, s.FinishedAt = started.UTC(), time.Now().UTC()
 	s.Stats = e.statsFor(w, ks, s.FinishedAt.Sub(started))
 	s.Sort()
-	return s, w, nil
+	return s, w, e, nil
 }
 
 type engine struct {
