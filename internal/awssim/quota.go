@@ -31,6 +31,17 @@ func DefaultQuotas() map[string]float64 {
 		"account":                      10,
 		"ec2:describe":                 20,
 		"ec2:other":                    5,
+		// Storage services (bucket = signing name): AWS publishes no rate for S3 bucket
+		// configuration, S3 Control, EFS, Glacier, Backup, OpenSearch or ACM PCA reads, so
+		// these are assumed; API Gateway's management API is 10/s per account.
+		"s3":                100,
+		"s3control":         100, // S3 Control (signed for s3)
+		"elasticfilesystem": 50,
+		"glacier":           50,
+		"backup":            50,
+		"es":                50,
+		"acm-pca":           50,
+		"apigateway":        10,
 		// CloudTrail LookupEvents: 2 requests per second per account and region (published).
 		"cloudtrail": 2,
 		// KMS, Secrets Manager: published per-API quotas. SQS, SNS, ECR, EventBridge and

@@ -105,6 +105,9 @@ func (s *Server) serveS3(w http.ResponseWriter, r *http.Request, region, akid st
 
 	path := strings.TrimPrefix(r.URL.Path, "/")
 	bucket, key, _ := strings.Cut(path, "/")
+	if s.serveS3Config(w, r, c, rid, bucket, key) {
+		return
+	}
 	var (
 		status  = http.StatusOK
 		payload []byte

@@ -312,6 +312,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveControl(w, r)
 		return
 	}
+	// S3 and S3 Control (both signed for "s3") speak REST-XML with their own errors.
+	if service, region, akid, ok := parseScope(r.Header.Get("Authorization")); ok && service == "s3" {
+		s.serveS3(w, r, region, akid)
+		return
+	}
 	rid := s.requestID()
 	w.Header().Set("x-amzn-RequestId", rid)
 

@@ -222,7 +222,7 @@ func TestParseBackupErrors(t *testing.T) {
 		{"unknown field", strings.Replace(good, `"kind"`, `"kinds":"x","kind"`, 1), `unknown field "kinds"`},
 		{"version", strings.Replace(good, `"backup_version":1`, `"backup_version":2`, 1), `"backup_version"`},
 		{"account", strings.Replace(good, `"account":"`+owner+`"`, `"account":"12"`, 1), `"account"`},
-		{"kind", strings.Replace(good, `"kind":"iam-role"`, `"kind":"s3-bucket"`, 1), `"kind"`},
+		{"kind", strings.Replace(good, `"kind":"iam-role"`, `"kind":"no-such-kind"`, 1), `"kind"`},
 		{"arn of another account", strings.Replace(good, `"resource_arn":"arn:aws:iam::`+owner, `"resource_arn":"arn:aws:iam::333333333333`, 1), `"resource_arn"`},
 		{"original missing", strings.Replace(good, `"original":"{\"Statement\":[]}"`, `"original":""`, 1), `"original"`},
 		{"action", strings.Replace(good, `"action":"rewrite"`, `"action":"remove-statements"`, 1), `"action"`},

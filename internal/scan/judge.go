@@ -117,6 +117,9 @@ func judge(w *world.World, o Options, ks []kinds.Kind) (*finding.Scan, error) {
 					s.Findings = append(s.Findings, f)
 				}
 			}
+			if n, ok := k.(kinds.Noticer); ok {
+				s.Notices = append(s.Notices, n.Notices(acct)...)
+			}
 		}
 	}
 	for r := range regions {
