@@ -65,13 +65,13 @@ func (p SESPath) String() string {
 // addresses). v1 and v2 read the same identities and the same policies, so one path is
 // enough; which one is a question of calls and of quota buckets.
 //
-// Measured against the simulator, whose buckets follow PERFORMANCE.md (scan.TestSESPaths,
-// docs/performance.md: 200 identities, a quarter with a policy, time scale ×50):
+// Measured against the simulator, whose buckets follow PERFORMANCE.md: 200 identities, 60 of
+// them with a policy, time scale x50 (BenchmarkSESPaths in internal/scan, docs/performance.md):
 //
-//	path      calls   wall     identities/s (at real rates)
-//	v1        251     4.08 s   0.98
-//	v2        201     4.02 s   0.99
-//	v2-dual   201     2.02 s   1.98
+//	path      SES calls   wall at x50   identities/s at real rates
+//	v1        261         3.99 s        1.00
+//	v2        201         3.98 s        1.00
+//	v2-dual   201         2.00 s        2.00
 //
 // v1 costs an extra GetIdentityPolicies per identity with a policy and is no faster than v2
 // (its two per-identity buckets pipeline to the same 1/s). v2 costs the minimum, I+1 calls.
