@@ -167,8 +167,10 @@ func ParseBackup(name string, data []byte) (*Backup, error) {
 	if err != nil {
 		return nil, bad("resource_arn", "%v", err)
 	}
-	// S3 bucket ARNs carry no account; the writes name the expected bucket owner instead.
-	if a.Account != b.Account && (a.Account != "" || a.Service != "s3") {
+	// S3 bucket ARNs carry no account (the writes name the expected bucket owner instead),
+	// nor do EBS snapshot and AMI ARNs (EC2 only changes the caller's own).
+	accountless := a.Service == "s3" || a.Service == "ec2" && (strings.HasPrefix(a.Resource, "snapshot/") || strings.HasPrefix(a.Resource, "image/"))
+	if a.Account != b.Account && (a.Account != "" || !accountless) {
 		return nil, bad("resource_arn", "%s is not in account %s", b.ResourceARN, b.Account)
 	}
 	if strings.TrimSpace(b.Original) == "" {
