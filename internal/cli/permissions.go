@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/trustaudit/trustaudit/internal/fix"
 	"github.com/trustaudit/trustaudit/internal/iostreams"
 	"github.com/trustaudit/trustaudit/internal/kinds"
 	"github.com/trustaudit/trustaudit/internal/scan"
@@ -16,24 +17,31 @@ func init() { register(newPermissionsCmd) }
 
 type permissionsOptions struct {
 	Kinds []string
+	Fix   bool
 }
 
 func newPermissionsCmd(ios *iostreams.IOStreams) *cobra.Command {
 	opts := &permissionsOptions{}
 	cmd := &cobra.Command{
-		Use:   "permissions [--kinds k1,k2]",
+		Use:   "permissions [--kinds k1,k2] [--fix]",
 		Short: "Print the least-privilege IAM policy a scan needs",
 		Long: `Print the IAM policy a scan needs, generated from the read actions each resource kind
 declares, as JSON ready for "aws iam put-role-policy" or a permission set. Attach it to the
 principal trustaudit runs as, or to the role given with --role-arn.
 
-Every action is a read (List/Get/Describe): a scan never changes anything.`,
+Every action is a read (List/Get/Describe): a scan never changes anything.
+
+With --fix, print instead the separate policy "trustaudit fix" and "trustaudit restore" need:
+the reads and writes of every kind that can be remediated (kinds that cannot are left out;
+their findings are reported as manual actions). Keep it apart from the scan policy, and
+grant it only to whoever runs remediation.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runPermissions(ios, opts)
 		},
 	}
 	cmd.Flags().StringSliceVar(&opts.Kinds, "kinds", nil, "only the kinds to scan (default all: "+strings.Join(kinds.Names(), ", ")+")")
+	cmd.Flags().BoolVar(&opts.Fix, "fix", false, "print the policy fix and restore need (reads and writes of remediable kinds)")
 	return cmd
 }
 
@@ -42,7 +50,12 @@ func runPermissions(ios *iostreams.IOStreams, opts *permissionsOptions) error {
 	if err != nil {
 		return usageError(fmt.Errorf("--kinds: %w", err))
 	}
-	doc, err := permissionsPolicy(ks)
+	var doc []byte
+	if opts.Fix {
+		doc, err = fixPermissionsPolicy(ks)
+	} else {
+		doc, err = permissionsPolicy(ks)
+	}
 	if err != nil {
 		return err
 	}
@@ -67,12 +80,45 @@ type iamStatement struct {
 // permissionsPolicy builds the policy document. Resource is "*" because the List calls
 // that discover resources cannot be scoped to ARNs not yet known.
 func permissionsPolicy(ks []kinds.Kind) ([]byte, error) {
+	return encodePolicy("TrustauditScanReadOnly", scan.Actions(ks))
+}
+
+// fixPermissionsPolicy is the policy fix and restore need for ks: sts:GetCallerIdentity
+// (fix checks the credentials' account before it writes) and each remediable kind's
+// FixActions. It is an error when none of ks can be remediated, rather than a policy that
+// grants nothing useful.
+func fixPermissionsPolicy(ks []kinds.Kind) ([]byte, error) {
+	var names []string
+	for _, k := range ks {
+		if _, ok := k.(kinds.Reader); ok {
+			names = append(names, k.Name())
+		}
+	}
+	if len(names) == 0 {
+		return nil, usageError(fmt.Errorf("--fix: none of the kinds %s can be remediated", namesOfKinds(ks)))
+	}
+	actions, err := fix.Actions(names)
+	if err != nil {
+		return nil, err
+	}
+	return encodePolicy("TrustauditFixAndRestore", actions)
+}
+
+func namesOfKinds(ks []kinds.Kind) string {
+	var names []string
+	for _, k := range ks {
+		names = append(names, k.Name())
+	}
+	return strings.Join(names, ", ")
+}
+
+func encodePolicy(sid string, actions []string) ([]byte, error) {
 	p := iamPolicy{
 		Version: "2012-10-17",
 		Statement: []iamStatement{{
-			Sid:      "TrustauditScanReadOnly",
+			Sid:      sid,
 			Effect:   "Allow",
-			Action:   scan.Actions(ks),
+			Action:   actions,
 			Resource: "*",
 		}},
 	}

@@ -1,0 +1,139 @@
+package trail
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/trustaudit/trustaudit/internal/access"
+	"github.com/trustaudit/trustaudit/internal/finding"
+	"github.com/trustaudit/trustaudit/internal/policy"
+)
+
+// TestJSONServiceEvents rebuilds each recognised event from requestParameters as CloudTrail
+// logs them, and judges what it granted: the resource named, and the verdict a change that
+// opens access must produce.
+func TestJSONServiceEvents(t *testing.T) {
+	const foreignPolicy = `{"Version":"2012-10-17","Statement":[{"Sid":"Endgame","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999988887777:root"},"Action":"*","Resource":"*"}]}`
+	cases := []struct {
+		name, source, event, params, response string
+		kind                                  access.Kind
+		resource, policyName                  string
+		want                                  finding.Category // "" when nothing is granted
+	}{
+		{name: "sqs policy attribute", source: "sqs.amazonaws.com", event: "SetQueueAttributes",
+			params: `{"queueUrl":"https://sqs.eu-west-1.amazonaws.com/111122223333/q","attributes":{"Policy":` + jsonString(foreignPolicy) + `}}`,
+			kind:   access.KindSQSQueue, resource: "arn:aws:sqs:eu-west-1:111122223333:q", want: finding.CategoryUntrustedAccount},
+		{name: "sqs add permission", source: "sqs.amazonaws.com", event: "AddPermission",
+			params: `{"queueUrl":"https://sqs.eu-west-1.amazonaws.com/111122223333/q","label":"Endgame","aWSAccountIds":["999988887777"],"actions":["SendMessage"]}`,
+			kind:   access.KindSQSQueue, resource: "arn:aws:sqs:eu-west-1:111122223333:q", policyName: "Endgame", want: finding.CategoryUntrustedAccount},
+		{name: "sqs remove permission", source: "sqs.amazonaws.com", event: "RemovePermission",
+			params: `{"queueUrl":"https://sqs.eu-west-1.amazonaws.com/111122223333/q","label":"Endgame"}`,
+			kind:   access.KindSQSQueue, resource: "arn:aws:sqs:eu-west-1:111122223333:q", policyName: "Endgame"},
+		{name: "sns policy attribute", source: "sns.amazonaws.com", event: "SetTopicAttributes",
+			params: `{"topicArn":"arn:aws:sns:eu-west-1:111122223333:t","attributeName":"Policy","attributeValue":` + jsonString(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"sns:Publish","Resource":"*"}]}`) + `}`,
+			kind:   access.KindSNSTopic, resource: "arn:aws:sns:eu-west-1:111122223333:t", want: finding.CategoryPublic},
+		{name: "sns other attribute", source: "sns.amazonaws.com", event: "SetTopicAttributes",
+			params: `{"topicArn":"arn:aws:sns:eu-west-1:111122223333:t","attributeName":"DisplayName","attributeValue":"x"}`,
+			kind:   access.KindSNSTopic, resource: "arn:aws:sns:eu-west-1:111122223333:t"},
+		{name: "sns add permission", source: "sns.amazonaws.com", event: "AddPermission",
+			params: `{"topicArn":"arn:aws:sns:eu-west-1:111122223333:t","label":"Endgame","aWSAccountId":["999988887777"],"actionName":["Publish"]}`,
+			kind:   access.KindSNSTopic, resource: "arn:aws:sns:eu-west-1:111122223333:t", policyName: "Endgame", want: finding.CategoryUntrustedAccount},
+		{name: "kms key policy", source: "kms.amazonaws.com", event: "PutKeyPolicy",
+			params: `{"keyId":"1234abcd-12ab-34cd-56ef-1234567890ab","policyName":"default","policy":` + jsonString(foreignPolicy) + `}`,
+			kind:   access.KindKMSKey, resource: "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", want: finding.CategoryUntrustedAccount},
+		{name: "kms grant", source: "kms.amazonaws.com", event: "CreateGrant",
+			params: `{"keyId":"arn:aws:kms:eu-west-1:111122223333:key/k","granteePrincipal":"arn:aws:iam::999988887777:role/x","operations":["Decrypt"]}`, response: `{"grantId":"g1"}`,
+			kind: access.KindKMSKey, resource: "arn:aws:kms:eu-west-1:111122223333:key/k", policyName: "grants", want: finding.CategoryUntrustedAccount},
+		{name: "secret policy", source: "secretsmanager.amazonaws.com", event: "PutResourcePolicy",
+			params: `{"secretId":"db","resourcePolicy":` + jsonString(foreignPolicy) + `}`, response: `{"aRN":"arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf","name":"db"}`,
+			kind: access.KindSecretsManagerSecret, resource: "arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf", want: finding.CategoryUntrustedAccount},
+		{name: "secret policy deleted", source: "secretsmanager.amazonaws.com", event: "DeleteResourcePolicy",
+			params: `{"secretId":"arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf"}`,
+			kind:   access.KindSecretsManagerSecret, resource: "arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf"},
+		{name: "ecr repository policy", source: "ecr.amazonaws.com", event: "SetRepositoryPolicy",
+			params: `{"repositoryName":"app","policyText":` + jsonString(`{"Version":"2012-10-17","Statement":[{"Sid":"pull","Effect":"Allow","Principal":"*","Action":"ecr:BatchGetImage"}]}`) + `}`,
+			kind:   access.KindECRRepository, resource: "arn:aws:ecr:eu-west-1:111122223333:repository/app", want: finding.CategoryPublic},
+		{name: "ecr registry policy", source: "ecr.amazonaws.com", event: "PutRegistryPolicy",
+			params: `{"policyText":` + jsonString(foreignPolicy) + `}`,
+			kind:   access.KindECRRegistry, resource: "arn:aws:ecr:eu-west-1:111122223333:registry/111122223333", want: finding.CategoryUntrustedAccount},
+		{name: "eventbridge permission to everyone", source: "events.amazonaws.com", event: "PutPermission",
+			params: `{"eventBusName":"bus","statementId":"all","action":"events:PutEvents","principal":"*"}`,
+			kind:   access.KindEventBridgeBus, resource: "arn:aws:events:eu-west-1:111122223333:event-bus/bus", policyName: "all", want: finding.CategoryPublic},
+		{name: "eventbridge permission to an organization", source: "events.amazonaws.com", event: "PutPermission",
+			params: `{"statementId":"org","action":"events:PutEvents","principal":"*","condition":{"type":"StringEquals","key":"aws:PrincipalOrgID","value":"o-abcdef1234"}}`,
+			kind:   access.KindEventBridgeBus, resource: "arn:aws:events:eu-west-1:111122223333:event-bus/default", policyName: "org", want: finding.CategoryUntrustedOrg},
+		{name: "eventbridge whole policy", source: "events.amazonaws.com", event: "PutPermission",
+			params: `{"eventBusName":"bus","policy":` + jsonString(foreignPolicy) + `}`,
+			kind:   access.KindEventBridgeBus, resource: "arn:aws:events:eu-west-1:111122223333:event-bus/bus", want: finding.CategoryUntrustedAccount},
+		{name: "logs resource policy", source: "logs.amazonaws.com", event: "PutResourcePolicy",
+			params: `{"policyName":"Endgame","policyDocument":` + jsonString(foreignPolicy) + `}`,
+			kind:   access.KindLogsResourcePolicy, resource: "arn:aws:logs:eu-west-1:111122223333:resource-policy:Endgame", policyName: "Endgame", want: finding.CategoryUntrustedAccount},
+		{name: "logs destination policy", source: "logs.amazonaws.com", event: "PutDestinationPolicy",
+			params: `{"destinationName":"d","accessPolicy":` + jsonString(foreignPolicy) + `}`,
+			kind:   access.KindLogsDestination, resource: "arn:aws:logs:eu-west-1:111122223333:destination:d", want: finding.CategoryUntrustedAccount},
+	}
+	b, err := access.NewBoundary(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ev, ok := Match(tc.source, tc.event)
+			if !ok || ev.Kind != tc.kind {
+				t.Fatalf("Match(%s, %s) = %+v, %v; want kind %s", tc.source, tc.event, ev, ok, tc.kind)
+			}
+			r := &Record{AWSRegion: "eu-west-1", RecipientAccountID: "111122223333", EventSource: tc.source, EventName: tc.event,
+				RequestParameters: json.RawMessage(tc.params), ResponseElements: json.RawMessage(tc.response)}
+			p, err := parseParams(r.RequestParameters)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ch, err := ev.Rebuild(r, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ch.ResourceARN != tc.resource || ch.PolicyName != tc.policyName || ch.Region != "eu-west-1" {
+				t.Errorf("change %+v; want resource %s, name %q", ch, tc.resource, tc.policyName)
+			}
+			var got finding.Category
+			if ch.Policy != "" {
+				doc, err := policy.ParseString(ch.Policy)
+				if err != nil {
+					t.Fatalf("rebuilt policy %s: %v", ch.Policy, err)
+				}
+				res := access.Evaluate(access.Input{Kind: tc.kind, Owner: "111122223333", ResourceARN: ch.ResourceARN, Doc: doc}, b)
+				if len(res.Findings) > 0 {
+					got = res.Findings[0].Rule.Category
+				}
+			}
+			if got != tc.want {
+				t.Errorf("verdict %q, want %q (policy %s)", got, tc.want, ch.Policy)
+			}
+		})
+	}
+}
+
+func TestJSONServiceEventErrorsNameTheField(t *testing.T) {
+	r := &Record{AWSRegion: "eu-west-1", RecipientAccountID: "111122223333"}
+	for _, tc := range []struct{ source, event, params, want string }{
+		{"sqs.amazonaws.com", "SetQueueAttributes", `{"queueUrl":"not-a-url","attributes":{}}`, "requestParameters.queueUrl"},
+		{"sqs.amazonaws.com", "AddPermission", `{"queueUrl":"https://sqs.eu-west-1.amazonaws.com/111122223333/q","label":"x","actions":["SendMessage"]}`, "requestParameters.aWSAccountIds: missing"},
+		{"kms.amazonaws.com", "PutKeyPolicy", `{"keyId":"k"}`, "requestParameters.policy: missing"},
+		{"logs.amazonaws.com", "PutResourcePolicy", `{"policyDocument":"{}"}`, "requestParameters.policyName: missing"},
+	} {
+		ev, _ := Match(tc.source, tc.event)
+		p, err := parseParams(json.RawMessage(tc.params))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ev.Rebuild(r, p); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s %s: error %v, want one naming %q", tc.source, tc.event, err, tc.want)
+		}
+	}
+}
+
+func jsonString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
