@@ -75,7 +75,31 @@ func kindCases() []kindCase {
 		many = append(many, world.Resource{Kind: "sns-topic", Name: n, ARN: snsARN(n),
 			Policy: world.Policy(`{"Version":"2008-10-17","Id":"__default_policy_ID","Statement":[{"Sid":"__default_statement_ID","Effect":"Allow","Principal":{"AWS":"*"},"Action":["SNS:GetTopicAttributes","SNS:Publish"],"Resource":"` + snsARN(n) + `","Condition":{"StringEquals":{"AWS:SourceOwner":"` + owner + `"}}}]}`)})
 	}
+	ecrARN := func(n string) string { return "arn:aws:ecr:us-east-1:" + owner + ":repository/" + n }
+	registry := "arn:aws:ecr:us-east-1:" + owner + ":registry/" + owner
 	return []kindCase{
+		{
+			kind: "ecr-repository",
+			resources: []world.Resource{
+				{Kind: "ecr-repository", Name: "public", ARN: ecrARN("public"), Policy: doc("pull", `"*"`, "ecr:BatchGetImage", "")},
+				{Kind: "ecr-repository", Name: "team/partner", ARN: ecrARN("team/partner"), Policy: mixed("ecr:BatchGetImage", "")},
+				{Kind: "ecr-repository", Name: "trusted", ARN: ecrARN("trusted"), Policy: doc("T", awsP(trusted), "ecr:BatchGetImage", "")},
+				{Kind: "ecr-repository", Name: "clean", ARN: ecrARN("clean")},
+			},
+			want: []string{
+				"ecr-repository/public " + ecrARN("public"),
+				"ecr-repository/untrusted-account " + ecrARN("team/partner"),
+			},
+			fixable: []string{ecrARN("public"), ecrARN("team/partner")},
+		},
+		{
+			kind: "ecr-registry",
+			resources: []world.Resource{
+				{Kind: "ecr-registry", Name: owner, ARN: registry, Policy: mixed("ecr:ReplicateImage", "arn:aws:ecr:us-east-1:"+owner+":repository/*")},
+			},
+			want:    []string{"ecr-registry/untrusted-account " + registry},
+			fixable: []string{registry},
+		},
 		{
 			kind: "kms-key",
 			resources: []world.Resource{
@@ -196,11 +220,12 @@ func keys(s *finding.Scan) []string {
 	return out
 }
 
-// okCalls are the successful calls the simulator answered, by IAM action.
+// okCalls are the calls the simulator answered (an answer that there is no policy counts:
+// it is how ECR says so), by IAM action; throttles and injected faults do not count.
 func okCalls(s *awssim.Server) map[string]int64 {
 	m := map[string]int64{}
 	for _, c := range s.Counters() {
-		if c.Outcome == "ok" {
+		if c.Outcome != "throttled" && c.Outcome != "fault" {
 			m[c.Service+":"+c.Operation] += c.N
 		}
 	}
