@@ -60,7 +60,7 @@ func (k EBSSnapshot) collector(c EBSSnapshotAPI) sharedCollector {
 	return sharedCollector{
 		kind: k.Name(), lane: LaneEC2Describe, attr: ebsCreateVolume,
 		listOp: "ec2:DescribeSnapshots", readOp: "ec2:DescribeSnapshotAttribute", arn: ebsSnapshotARN,
-		list: func(ctx context.Context, page func([]string)) error {
+		list: func(ctx context.Context, page func([]string, map[string]bool)) error {
 			p := ec2.NewDescribeSnapshotsPaginator(c, &ec2.DescribeSnapshotsInput{OwnerIds: []string{"self"}, MaxResults: aws.Int32(ec2Page)})
 			for p.HasMorePages() {
 				out, err := p.NextPage(ctx)
@@ -71,7 +71,7 @@ func (k EBSSnapshot) collector(c EBSSnapshotAPI) sharedCollector {
 				for _, s := range out.Snapshots {
 					ids = append(ids, aws.ToString(s.SnapshotId))
 				}
-				page(ids)
+				page(ids, nil)
 			}
 			return nil
 		},

@@ -36,6 +36,7 @@ type shareAttr struct {
 
 var (
 	ebsCreateVolume = shareAttr{sid: "CreateVolumePermission", actions: []string{"ec2:CopySnapshot", "ec2:CreateVolume"}}
+	amiLaunch       = shareAttr{sid: "LaunchPermission", actions: []string{"ec2:CopyImage", "ec2:RunInstances"}}
 )
 
 const shareAll = "all"
@@ -255,8 +256,10 @@ type sharedCollector struct {
 	listOp string // IAM action of the listing, for its error
 	readOp string // IAM action of the per-resource read, for gaps
 	arn    func(partition, region, account, id string) string
-	// list calls page with the ids of each page in order; its error ends the listing.
-	list func(ctx context.Context, page func(ids []string)) error
+	// list calls page with the ids of each page in order, and the ids the listing itself
+	// says are public (an AMI's Public flag), so a public resource whose share list cannot
+	// be read is still judged public. Its error ends the listing.
+	list func(ctx context.Context, page func(ids []string, public map[string]bool)) error
 	// read returns the resource's shares; found is false when it vanished since listing.
 	read func(ctx context.Context, id string) (shares []string, found bool, err error)
 }
@@ -265,6 +268,7 @@ func (c sharedCollector) collect(ctx context.Context, env Env, region *world.Reg
 	var mu sync.Mutex
 	shares := map[string][]string{}
 	gone := map[string]bool{}
+	public := map[string]bool{}
 	var order []string
 	q := newQueue[string]()
 	q.workers(env.Workers(c.lane), func(id string) {
@@ -281,9 +285,12 @@ func (c sharedCollector) collect(ctx context.Context, env Env, region *world.Reg
 		mu.Unlock()
 		env.Done(1)
 	})
-	listErr := c.list(ctx, func(ids []string) {
+	listErr := c.list(ctx, func(ids []string, pub map[string]bool) {
 		mu.Lock()
 		order = append(order, ids...)
+		for id, p := range pub {
+			public[id] = public[id] || p
+		}
 		mu.Unlock()
 		env.Listed(len(ids))
 		q.push(ids...)
@@ -300,6 +307,9 @@ func (c sharedCollector) collect(ctx context.Context, env Env, region *world.Reg
 		}
 		seen[id] = true
 		s := shares[id]
+		if public[id] && !slices.Contains(s, shareAll) {
+			s = append(s, shareAll)
+		}
 		slices.Sort(s)
 		out = append(out, world.Resource{Kind: c.kind, Name: id, ARN: c.arn(env.Partition(), env.Region(), env.Account(), id), Shares: s})
 	}
