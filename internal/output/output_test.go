@@ -208,7 +208,7 @@ func TestTableBehaviour(t *testing.T) {
 }
 
 func TestLookup(t *testing.T) {
-	if _, err := Lookup("xml"); err == nil || !strings.Contains(err.Error(), "json, table") {
+	if _, err := Lookup("xml"); err == nil || !strings.Contains(err.Error(), strings.Join(Formats(), ", ")) {
 		t.Errorf("Lookup(xml) error = %v, want the list of formats", err)
 	}
 }
