@@ -136,6 +136,18 @@ func stCases() []stCase {
 		stSimple("efs-filesystem", []string{"fs-0000000000000001", "fs-0000000000000002", "fs-0000000000000003", "fs-0000000000000004"},
 			func(n string) string { return "arn:aws:elasticfilesystem:us-east-1:" + stOwner + ":file-system/" + n },
 			"elasticfilesystem:ClientMount", nil),
+		stSimple("glacier-vault", []string{"v-public", "v-partner", "v-trusted", "v-clean"},
+			func(n string) string { return "arn:aws:glacier:us-east-1:" + stOwner + ":vaults/" + n },
+			"glacier:InitiateJob", nil),
+		stPaged(stSimple("glacier-vault", []string{"v-public", "v-partner", "v-trusted", "v-clean"},
+			func(n string) string { return "arn:aws:glacier:us-east-1:" + stOwner + ":vaults/" + n },
+			"glacier:InitiateJob", nil), 25, "arn:aws:glacier:us-east-1:"+stOwner+":vaults/"),
+		stSimple("backup-vault", []string{"b-public", "b-partner", "b-trusted", "b-clean"},
+			func(n string) string { return "arn:aws:backup:us-east-1:" + stOwner + ":backup-vault:" + n },
+			"backup:CopyIntoBackupVault", nil),
+		stSimple("acm-pca", []string{"11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222222222", "33333333-3333-3333-3333-333333333333", "44444444-4444-4444-4444-444444444444"},
+			func(n string) string { return "arn:aws:acm-pca:us-east-1:" + stOwner + ":certificate-authority/" + n },
+			"acm-pca:IssueCertificate", nil),
 	}
 }
 
@@ -154,6 +166,17 @@ func stSimple(kind string, names []string, arn func(string) string, action strin
 		want:    []string{kind + "/public " + arn(names[0]), kind + "/untrusted-account " + arn(names[1])},
 		fixable: []string{arn(names[0]), arn(names[1])},
 	}
+}
+
+// stPaged adds n clean resources, more than a page, before the case's own.
+func stPaged(tc stCase, n int, arnPrefix string) stCase {
+	var extra []world.Resource
+	for i := range n {
+		name := fmt.Sprintf("a-clean-%03d", i)
+		extra = append(extra, world.Resource{Kind: tc.kind, Name: name, ARN: arnPrefix + name})
+	}
+	tc.regions[0].Resources = append(extra, tc.regions[0].Resources...)
+	return tc
 }
 
 func stScan(t *testing.T, s *awssim.Server, tc stCase) (*finding.Scan, *world.World) {
