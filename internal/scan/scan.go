@@ -49,7 +49,7 @@ type Options struct {
 	// region may stay silent before it is given up as unreachable (default 30 s).
 	RequestTimeout, RegionTimeout time.Duration
 	// Progress, when set, receives resources listed and done per kind and region, a few
-	// times a second and once when each finishes.
+	// times a second and once when each finishes; never two calls at once.
 	Progress func(Progress)
 	Logger   *slog.Logger
 	// Version is recorded as the tool version in the scan document.
@@ -87,6 +87,16 @@ func (o *Options) defaults() {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if p := o.Progress; p != nil {
+		// Events come from every kind's goroutine and a ticker; the callback sees them
+		// one at a time.
+		var mu sync.Mutex
+		o.Progress = func(ev Progress) {
+			mu.Lock()
+			defer mu.Unlock()
+			p(ev)
+		}
 	}
 }
 
