@@ -29,6 +29,7 @@ func init() {
 		listOp:   "ecr:GetRegistryPolicy",
 		page:     1,
 		list:     readRegistry,
+		arn:      func(p, r, a, _ string) string { return ecrRegistryARN(p, r, a) },
 	}})
 }
 

@@ -35,6 +35,7 @@ func init() {
 		listOp:   "ecr:DescribeRepositories",
 		page:     ecrListPage,
 		list:     listECRRepositories,
+		arn:      arnFormat("arn:%s:ecr:%s:%s:repository/%s"),
 		reads:    []policyRead{{lane: LaneECR, op: "ecr:GetRepositoryPolicy", read: readRepositoryPolicy}},
 	}})
 }

@@ -77,7 +77,61 @@ func kindCases() []kindCase {
 	}
 	ecrARN := func(n string) string { return "arn:aws:ecr:us-east-1:" + owner + ":repository/" + n }
 	registry := "arn:aws:ecr:us-east-1:" + owner + ":registry/" + owner
+	busARN := func(n string) string { return "arn:aws:events:us-east-1:" + owner + ":event-bus/" + n }
+	lpARN := func(n string) string { return "arn:aws:logs:us-east-1:" + owner + ":resource-policy:" + n }
+	destARN := func(n string) string { return "arn:aws:logs:us-east-1:" + owner + ":destination:" + n }
+	// publicAndSelf keeps a statement for the owner beside the public one, for resources
+	// whose policy cannot be removed.
+	publicAndSelf := func(action, resource string) world.Policy {
+		return world.Policy(`{"Version":"2012-10-17","Statement":[{"Sid":"Endgame","Effect":"Allow","Principal":"*","Action":"` + action + `","Resource":"` + resource + `"},{"Sid":"Self","Effect":"Allow","Principal":{"AWS":"` + owner + `"},"Action":"` + action + `","Resource":"` + resource + `"}]}`)
+	}
 	return []kindCase{
+		{
+			kind: "eventbridge-bus",
+			resources: []world.Resource{
+				{Kind: "eventbridge-bus", Name: "default", ARN: busARN("default"), Policy: doc("all", `"*"`, "events:PutEvents", busARN("default"))},
+				{Kind: "eventbridge-bus", Name: "partner", ARN: busARN("partner"), Policy: mixed("events:PutEvents", busARN("partner"))},
+				{Kind: "eventbridge-bus", Name: "org", ARN: busARN("org"), Policy: world.Policy(`{"Version":"2012-10-17","Statement":[{"Sid":"org","Effect":"Allow","Principal":"*","Action":"events:PutEvents","Resource":"` + busARN("org") + `","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-untrusted1"}}}]}`)},
+				{Kind: "eventbridge-bus", Name: "trusted", ARN: busARN("trusted"), Policy: doc("T", awsP(trusted), "events:PutEvents", busARN("trusted"))},
+				{Kind: "eventbridge-bus", Name: "clean", ARN: busARN("clean")},
+			},
+			want: []string{
+				"eventbridge-bus/public " + busARN("default"),
+				"eventbridge-bus/untrusted-account " + busARN("partner"),
+				"eventbridge-bus/untrusted-org " + busARN("org"),
+			},
+			fixable: []string{busARN("default"), busARN("partner")},
+			// An organization let in by a condition is for a person to change.
+			unfixed: []string{"eventbridge-bus/untrusted-org " + busARN("org")},
+		},
+		{
+			kind: "logs-resource-policy",
+			resources: []world.Resource{
+				{Kind: "logs-resource-policy", Name: "Endgame", ARN: lpARN("Endgame"), Policy: doc("Endgame", `"*"`, "logs:PutLogEvents", "*")},
+				{Kind: "logs-resource-policy", Name: "partner", ARN: lpARN("partner"), Policy: mixed("logs:PutLogEvents", "*")},
+				{Kind: "logs-resource-policy", Name: "trusted", ARN: lpARN("trusted"), Policy: doc("T", awsP(trusted), "logs:PutLogEvents", "*")},
+				{Kind: "logs-resource-policy", Name: "route53", ARN: lpARN("route53"), Policy: world.Policy(`{"Version":"2012-10-17","Statement":[{"Sid":"dns","Effect":"Allow","Principal":{"Service":"route53.amazonaws.com"},"Action":["logs:CreateLogStream","logs:PutLogEvents"],"Resource":"arn:aws:logs:us-east-1:` + owner + `:log-group:/aws/route53/*","Condition":{"StringEquals":{"aws:SourceAccount":"` + owner + `"}}}]}`)},
+			},
+			want: []string{
+				"logs-resource-policy/public " + lpARN("Endgame"),
+				"logs-resource-policy/untrusted-account " + lpARN("partner"),
+			},
+			fixable: []string{lpARN("Endgame"), lpARN("partner")},
+		},
+		{
+			kind: "logs-destination",
+			resources: []world.Resource{
+				{Kind: "logs-destination", Name: "public", ARN: destARN("public"), Policy: publicAndSelf("logs:PutSubscriptionFilter", destARN("public"))},
+				{Kind: "logs-destination", Name: "partner", ARN: destARN("partner"), Policy: mixed("logs:PutSubscriptionFilter", destARN("partner"))},
+				{Kind: "logs-destination", Name: "trusted", ARN: destARN("trusted"), Policy: doc("T", awsP(trusted), "logs:PutSubscriptionFilter", destARN("trusted"))},
+				{Kind: "logs-destination", Name: "clean", ARN: destARN("clean")},
+			},
+			want: []string{
+				"logs-destination/public " + destARN("public"),
+				"logs-destination/untrusted-account " + destARN("partner"),
+			},
+			fixable: []string{destARN("partner"), destARN("public")},
+		},
 		{
 			kind: "ecr-repository",
 			resources: []world.Resource{
@@ -355,5 +409,30 @@ func TestJSONKindsFixRestore(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestJSONKindsDeriveARNs judges a world written without ARNs (the demo world, a
+// hand-written snapshot) under the same ARNs a scan collects.
+func TestJSONKindsDeriveARNs(t *testing.T) {
+	for _, tc := range kindCases() {
+		if tc.kind == "secretsmanager-secret" { // the ARN ends in a suffix only AWS knows
+			continue
+		}
+		k, _ := kinds.Get(tc.kind)
+		bare := slices.Clone(tc.resources)
+		for i := range bare {
+			bare[i].ARN = ""
+		}
+		var want, got []string
+		for _, p := range k.Policies(testWorld(tc.resources).Account(owner)) {
+			want = append(want, p.ResourceARN+"#"+p.PolicyName)
+		}
+		for _, p := range k.Policies(testWorld(bare).Account(owner)) {
+			got = append(got, p.ResourceARN+"#"+p.PolicyName)
+		}
+		if !slices.Equal(got, want) || len(got) == 0 {
+			t.Errorf("%s: without ARNs %v, with %v", tc.kind, got, want)
+		}
 	}
 }

@@ -118,13 +118,17 @@ func readKeyGrants(ctx context.Context, cfg aws.Config, id string) (func(*world.
 	return func(r *world.Resource) { r.Grants = grants }, nil
 }
 
-func kmsPolicies(region, _, _ string, r *world.Resource) []Policy {
+func kmsPolicies(region, partition, account string, r *world.Resource) []Policy {
+	arn := r.ARN
+	if arn == "" {
+		arn = fmt.Sprintf("arn:%s:kms:%s:%s:key/%s", partition, region, account, r.Name)
+	}
 	var out []Policy
 	if r.Policy != "" {
-		out = append(out, Policy{Region: region, ResourceARN: r.ARN, Document: string(r.Policy)})
+		out = append(out, Policy{Region: region, ResourceARN: arn, Document: string(r.Policy)})
 	}
 	if len(r.Grants) > 0 {
-		out = append(out, Policy{Region: region, ResourceARN: r.ARN, PolicyName: KMSGrantsPolicy, Document: GrantsDocument(r.ARN, r.Grants)})
+		out = append(out, Policy{Region: region, ResourceARN: arn, PolicyName: KMSGrantsPolicy, Document: GrantsDocument(arn, r.Grants)})
 	}
 	return out
 }

@@ -30,6 +30,9 @@ type policyKind struct {
 	list func(ctx context.Context, cfg aws.Config, env Env, token string) (items []listed, next string, err error)
 	// reads are the per-resource calls; none when the listing carries the policies.
 	reads []policyRead
+	// arn forms a resource's ARN from its name, for a world written without ARNs (nil when
+	// the ARN cannot be derived, as for secrets' random suffix).
+	arn func(partition, region, account, name string) string
 	// policies turns a collected resource into the documents to judge; nil means the one
 	// document in Policy, under the resource's ARN.
 	policies func(region, partition, account string, r *world.Resource) []Policy
@@ -133,7 +136,11 @@ func (k *policyKind) Policies(acct *world.Account) []Policy {
 			return
 		}
 		if r.Policy != "" {
-			out = append(out, Policy{Region: region, ResourceARN: r.ARN, Document: string(r.Policy)})
+			arn := r.ARN
+			if arn == "" && k.arn != nil {
+				arn = k.arn(Partition(region), region, acct.ID, r.Name)
+			}
+			out = append(out, Policy{Region: region, ResourceARN: arn, Document: string(r.Policy)})
 		}
 	})
 	return out
@@ -212,4 +219,9 @@ func parseARNOf(arn, service, shape string) (policy.ARN, error) {
 		return policy.ARN{}, fmt.Errorf("%q is not an ARN of the form %s", arn, shape)
 	}
 	return a, nil
+}
+
+// arnFormat is an arn function from a format taking partition, region, account and name.
+func arnFormat(f string) func(partition, region, account, name string) string {
+	return func(p, r, a, n string) string { return fmt.Sprintf(f, p, r, a, n) }
 }

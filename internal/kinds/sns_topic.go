@@ -36,6 +36,7 @@ func init() {
 		listOp:   "sns:ListTopics",
 		page:     snsListPage,
 		list:     listSNSTopics,
+		arn:      arnFormat("arn:%s:sns:%s:%s:%s"),
 		reads:    []policyRead{{lane: LaneSNS, op: "sns:GetTopicAttributes", read: readSNSPolicy}},
 	}})
 }

@@ -35,6 +35,7 @@ func init() {
 		listOp:   "sqs:ListQueues",
 		page:     sqsListPage,
 		list:     listSQSQueues,
+		arn:      arnFormat("arn:%s:sqs:%s:%s:%s"),
 		reads:    []policyRead{{lane: LaneSQS, op: "sqs:GetQueueAttributes", read: readSQSPolicy}},
 	}})
 }
