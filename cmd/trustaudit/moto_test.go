@@ -271,11 +271,15 @@ func startMoto(ctx context.Context, t *testing.T) *moto {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start moto_server: %v", err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	exited := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		<-exited
+		if t.Failed() {
+			t.Logf("moto_server log:\n%s", log.String())
+		}
 	})
 
 	deadline := time.Now().Add(30 * time.Second)
@@ -289,12 +293,12 @@ func startMoto(ctx context.Context, t *testing.T) *moto {
 			}
 		}
 		select {
-		case err := <-exited:
-			t.Fatalf("moto_server exited before answering: %v\n%s", err, log.String())
+		case <-exited:
+			t.Fatalf("moto_server exited before answering: %v", waitErr)
 		case <-time.After(100 * time.Millisecond):
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
-			t.Fatalf("moto_server did not answer on %s within 30s (last error %v)\n%s", m.url, err, log.String())
+			t.Fatalf("moto_server did not answer on %s within 30s (last error %v)", m.url, err)
 		}
 	}
 }
