@@ -37,6 +37,8 @@ type shareAttr struct {
 var (
 	ebsCreateVolume = shareAttr{sid: "CreateVolumePermission", actions: []string{"ec2:CopySnapshot", "ec2:CreateVolume"}}
 	amiLaunch       = shareAttr{sid: "LaunchPermission", actions: []string{"ec2:CopyImage", "ec2:RunInstances"}}
+	rdsRestore      = shareAttr{sid: "RestoreAttribute", actions: []string{"rds:CopyDBSnapshot", "rds:RestoreDBInstanceFromDBSnapshot"}}
+	rdsClusterRest  = shareAttr{sid: "RestoreAttribute", actions: []string{"rds:CopyDBClusterSnapshot", "rds:RestoreDBClusterFromSnapshot"}}
 )
 
 const shareAll = "all"
