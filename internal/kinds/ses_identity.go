@@ -87,8 +87,11 @@ func init() { Register(SESIdentity{}) }
 func (SESIdentity) Name() string { return "ses-identity" }
 func (SESIdentity) Global() bool { return false }
 
-func (k SESIdentity) Actions() []string {
-	switch k.Path {
+func (k SESIdentity) Actions() []string { return k.Path.Actions() }
+
+// Actions are the IAM actions reading through the path needs.
+func (p SESPath) Actions() []string {
+	switch p {
 	case SESv1:
 		return []string{"ses:GetIdentityPolicies", "ses:ListIdentities", "ses:ListIdentityPolicies"}
 	case SESv2:

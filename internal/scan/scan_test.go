@@ -3,6 +3,7 @@ package scan
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -570,6 +571,95 @@ func TestThrottleLowersTheLaneRate(t *testing.T) {
 		}
 		if got := float64(l.lim.Limit()); got != 20 {
 			t.Errorf("documented=%v: rate after successes %v, want it back at 20 and no higher", documented, got)
+		}
+	}
+}
+
+func TestSESPathsReadTheSame(t *testing.T) {
+	for _, path := range []kinds.SESPath{kinds.SESv1, kinds.SESv2, kinds.SESv2Dual} {
+		t.Run(path.String(), func(t *testing.T) {
+			t.Parallel()
+			s := startSim(t, testWorld(), awssim.Options{})
+			o := options(t, s)
+			o.KindSet = []kinds.Kind{kinds.SESIdentity{Path: path}}
+			sc, got, err := Run(context.Background(), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := normalize(testWorld())
+			for ri := range want.Accounts[0].Regions {
+				r := &want.Accounts[0].Regions[ri]
+				r.LambdaFunctions, r.LambdaLayers = nil, nil
+			}
+			want.Accounts[0].IAM = world.IAM{}
+			if diff := cmp.Diff(want, normalize(got), worldCmp...); diff != "" {
+				t.Errorf("collected world differs (-want +got):\n%s", diff)
+			}
+			var sesWant []string
+			for _, k := range wantFindings {
+				if strings.HasPrefix(k, "ses-identity/") {
+					sesWant = append(sesWant, k)
+				}
+			}
+			if diff := cmp.Diff(sesWant, findingKeys(sc)); diff != "" {
+				t.Errorf("findings (-want +got):\n%s", diff)
+			}
+			for _, c := range s.Counters() {
+				if c.Service == "ses" && !slices.Contains(path.Actions(), "ses:"+c.Operation) {
+					t.Errorf("path %s called ses:%s", path, c.Operation)
+				}
+			}
+		})
+	}
+}
+
+func TestMinimalCallsAndLowerBound(t *testing.T) {
+	r := world.Region{Name: "us-east-1"}
+	for i := range 120 {
+		r.LambdaFunctions = append(r.LambdaFunctions, world.LambdaFunction{
+			Name:     fmt.Sprintf("f%d", i),
+			Versions: []world.LambdaVersion{{Version: "1"}},
+			Aliases:  []world.LambdaAlias{{Name: "live", FunctionVersion: "1"}},
+		})
+	}
+	for i := range 500 {
+		r.SESIdentities = append(r.SESIdentities, world.SESIdentity{Identity: fmt.Sprintf("d%d.example.com", i), Type: world.SESDomain})
+	}
+	r.LambdaLayers = []world.LambdaLayer{{Name: "l", Versions: []world.LayerVersion{{Version: 1}, {Version: 2}}}}
+	acct := world.Account{ID: owner, Regions: []world.Region{r, {Name: "eu-west-1"}, {Name: "af-south-1", OptInStatus: world.OptInDisabled}}}
+	for i := range 2500 {
+		acct.IAM.Roles = append(acct.IAM.Roles, world.Role{Name: fmt.Sprintf("r%d", i)})
+	}
+	w := &world.World{SchemaVersion: world.SchemaVersion, Accounts: []world.Account{acct}}
+	ks, err := kinds.Select(testKinds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// PERFORMANCE.md §1 on what the world holds; an empty region still costs one call per
+	// listing, a disabled one nothing.
+	want := map[string]int64{
+		"sts:GetCallerIdentity": 1, "account:ListRegions": 1,
+		"iam:ListRoles":                3,       // ceil(2500/1000)
+		"lambda:ListFunctions":         5 + 1,   // ceil(120*(1+1)/50), eu-west-1: 1
+		"lambda:ListAliases":           120,     // one page per function
+		"lambda:GetPolicy":             120 * 3, // function, version, alias
+		"lambda:ListLayers":            1 + 1,   // per region
+		"lambda:ListLayerVersions":     1,       // one layer
+		"lambda:GetLayerVersionPolicy": 2,       // two versions
+		"ses:ListEmailIdentities":      1 + 1,
+		"ses:GetEmailIdentityPolicies": 251, // 500 reads split so that both buckets carry 251
+		"ses:GetEmailIdentity":         249, // and 1 + 249, the listing included
+	}
+	if diff := cmp.Diff(want, MinimalCalls(w, ks)); diff != "" {
+		t.Errorf("minimal calls (-want +got):\n%s", diff)
+	}
+	// The slowest lane: SES's two 1/s buckets carry 251 and 250 calls, 251 s; GetPolicy 360/15
+	// = 24 s; the shared Lambda control lane (6 + 120 + 1 + 1 + 2)/15; IAM 3/20.
+	for _, tt := range []struct {
+		scale, want float64
+	}{{1, 251}, {10, 25.1}} {
+		if got := LowerBound(w, ks, tt.scale); got < tt.want-1e-9 || got > tt.want+1e-9 {
+			t.Errorf("lower bound at scale %v: %v, want %v", tt.scale, got, tt.want)
 		}
 	}
 }
