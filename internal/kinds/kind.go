@@ -26,9 +26,10 @@ type Lane struct {
 	// Rate is the sustained rate in requests per second: AWS's documented quota where there
 	// is one, otherwise a conservative starting point.
 	Rate float64
-	// Documented is true when AWS publishes the rate. Undocumented lanes start at Rate and
-	// halve their rate on a throttle (AIMD); documented lanes are never throttled when
-	// paced, so a throttle there is a bug worth counting, not a signal.
+	// Documented is true when AWS publishes the rate. Every lane halves its rate on a
+	// throttle and climbs back on successes (AIMD): that is how an undocumented lane finds
+	// its rate. A documented lane paced at AWS's rate should never be throttled; when it is,
+	// something else spends the same bucket, and the throttle is counted apart.
 	Documented bool
 	// Ops are the API operations charged to the lane, as IAM actions ("lambda:GetPolicy").
 	Ops []string
