@@ -115,7 +115,7 @@ func TestDetectorBoundaryGapsAndDuplicates(t *testing.T) {
 		{"refused benign change is not reported", nil, []*Record{record("1", "lambda.amazonaws.com", "AddPermission20150331v2", `{"functionName":"f","statementId":"s","action":"lambda:InvokeFunction","principal":"111122223333"}`, "AccessDenied")}, "", 0},
 		{"read-only and unrelated events", nil, []*Record{
 			record("1", "lambda.amazonaws.com", "GetPolicy20150331v2", `{"functionName":"f"}`),
-			record("2", "s3.amazonaws.com", "PutBucketPolicy", `{"bucketName":"b"}`),
+			record("2", "s3.amazonaws.com", "PutBucketTagging", `{"bucketName":"b"}`),
 		}, "", 0},
 	}
 	for _, tc := range cases {
