@@ -373,3 +373,23 @@ func resourceIDOf(arn, service, typ string) (string, error) {
 	}
 	return strings.TrimPrefix(a.Resource, typ), nil
 }
+
+// sharingAttrs names the attribute each sharing kind's shares come from.
+var sharingAttrs = map[string]shareAttr{
+	"ebs-snapshot":         ebsCreateVolume,
+	"ec2-ami":              amiLaunch,
+	"rds-snapshot":         rdsRestore,
+	"rds-cluster-snapshot": rdsClusterRest,
+}
+
+// SharePolicy is the policy a sharing kind's share list ("all", account ids, organization
+// and OU ARNs) amounts to, exactly as a scan judges it ("" for no shares). CloudTrail
+// detection rebuilds what a sharing call granted with it, so a finding from a trail event
+// reads as the scan's finding does.
+func SharePolicy(kind, partition, resourceARN string, shares []string) (string, error) {
+	a, ok := sharingAttrs[kind]
+	if !ok {
+		return "", fmt.Errorf("kind %q has no sharing attribute", kind)
+	}
+	return shareDocument(a, partition, resourceARN, shares), nil
+}
