@@ -50,6 +50,7 @@ type scanOptions struct {
 	Demo         bool
 	Stats        bool
 	ShowSupp     bool
+	Gate         gateOptions
 
 	// Test and measurement knobs, hidden from help: a simulator at a time scale needs the
 	// client paced at the same scale, and a test of an unreachable region cannot wait the
@@ -88,7 +89,9 @@ file's list.
 
 Exit status: 0 clean and complete; 3 unsuppressed findings; 2 no findings but some reads
 failed (the scan is incomplete, never clean); 1 an error (bad config, no credentials, no
-region could be listed). Flag misuse also exits 2.`,
+region could be listed). Flag misuse also exits 2. --fail-on high makes only high and critical
+findings fail (none: never); --baseline FILE reports the findings it lists as known, and they
+do not fail.`,
 		Example: `  trustaudit scan --demo
   trustaudit scan --profile audit --trusted 111122223333 --trusted-org o-a1b2c3d4e5
   trustaudit scan --role-arn arn:aws:iam::444455556666:role/trustaudit-audit --format json --output scan.json
@@ -125,6 +128,7 @@ region could be listed). Flag misuse also exits 2.`,
 	f.BoolVar(&opts.Demo, "demo", false, "scan the embedded demo estate through a local simulator (no AWS account needed)")
 	f.BoolVar(&opts.Stats, "stats", false, "show calls per API against the minimum, throttles, retries, elapsed time and the quota lower bound in the table (the JSON document always has them)")
 	f.BoolVar(&opts.ShowSupp, "show-suppressed", false, "list suppressed findings in the table (they are always counted)")
+	addGateFlags(f, &opts.Gate)
 	f.Float64Var(&opts.RateScale, "rate-scale", 0, "pace at this multiple of the documented quotas")
 	f.DurationVar(&opts.RegionTimeout, "region-timeout", 0, "give a silent region up after this long")
 	f.DurationVar(&opts.RequestTimeout, "request-timeout", 0, "bound one HTTP attempt")
@@ -232,6 +236,10 @@ func runScan(ctx context.Context, ios *iostreams.IOStreams, o *scanOptions) erro
 	if err != nil {
 		return err
 	}
+	g, err := o.Gate.resolve()
+	if err != nil {
+		return err
+	}
 	eo := scan.Options{
 		Regions:        st.cfg.Regions,
 		Kinds:          st.cfg.Kinds,
@@ -296,6 +304,7 @@ func runScan(ctx context.Context, ios *iostreams.IOStreams, o *scanOptions) erro
 		}
 	}
 	st.cfg.ApplySuppressions(doc, o.now())
+	g.apply(doc)
 	doc.Sort()
 
 	render, _ := output.Lookup(st.format)
@@ -308,20 +317,14 @@ func runScan(ctx context.Context, ios *iostreams.IOStreams, o *scanOptions) erro
 	if err != nil {
 		return withExit(ExitError, err)
 	}
-	return withExit(scanExitCode(doc), nil)
+	return withExit(g.exitCode(doc, nil), nil)
 }
 
 // scanExitCode is the verdict CI pipelines branch on. Findings win over gaps: a scan with
 // findings is not clean whatever else failed, and the report lists the gaps too.
+// This is the default gate (--fail-on any, no baseline).
 func scanExitCode(s *finding.Scan) int {
-	switch {
-	case len(s.Unsuppressed()) > 0:
-		return ExitFindings
-	case len(s.Gaps) > 0:
-		return ExitUsage
-	default:
-		return ExitOK
-	}
+	return (&gate{}).exitCode(s, nil)
 }
 
 // loadAWSConfig builds credentials the way the AWS CLI does, then assumes --role-arn if

@@ -60,7 +60,7 @@ are reported as attempts; changes that removed access only with --all.
 
 Exit status: 0 nothing opened access; 3 a change opened access or carries an indicator (or an
 attempt, with --fail-on-attempts); 2 nothing found but some events or regions could not be
-read; 1 an error.`,
+read; 1 an error. --fail-on and --baseline work as for scan.`,
 		Example: `  trustaudit trail ./AWSLogs --trusted 111122223333
   trustaudit trail s3://org-trail-logs/AWSLogs/ --since 7d --format json
   trustaudit trail --lookup --regions us-east-1,eu-west-1 --since 24h`,
@@ -100,6 +100,7 @@ read; 1 an error.`,
 	f.StringVar(&opts.scan.ConfigPath, "config", "", "config `file` (default ./trustaudit.yaml if present)")
 	f.StringVar(&opts.scan.Format, "format", "", "output format: "+strings.Join(output.Formats(), ", ")+" (default table on a terminal, json otherwise)")
 	f.StringVarP(&opts.scan.Output, "output", "o", "", "write the report to `file` (atomically) instead of stdout")
+	addGateFlags(f, &opts.scan.Gate)
 	return cmd
 }
 
@@ -128,6 +129,10 @@ func parseWhen(flag, v string, now time.Time) (time.Time, error) {
 func runTrail(ctx context.Context, ios *iostreams.IOStreams, opts *trailOptions) error {
 	o := &opts.scan
 	st, err := resolveSettings(ios, o)
+	if err != nil {
+		return err
+	}
+	g, err := o.Gate.resolve()
 	if err != nil {
 		return err
 	}
@@ -194,6 +199,7 @@ func runTrail(ctx context.Context, ios *iostreams.IOStreams, opts *trailOptions)
 		doc.Notices = append(doc.Notices, "window: "+describeWindow(w))
 	}
 	st.cfg.ApplySuppressions(doc, now)
+	g.apply(doc)
 	doc.Sort()
 	render, _ := output.Lookup(st.format)
 	ropts := output.Options{Color: ios.Color && o.Output == ""}
@@ -205,7 +211,7 @@ func runTrail(ctx context.Context, ios *iostreams.IOStreams, opts *trailOptions)
 	if err != nil {
 		return withExit(ExitError, err)
 	}
-	return withExit(trailExitCode(doc, opts.FailOnAttempts), nil)
+	return withExit(g.exitCode(doc, trailFailing(opts.FailOnAttempts)), nil)
 }
 
 func describeWindow(w trail.Window) string {
@@ -217,20 +223,6 @@ func describeWindow(w trail.Window) string {
 		to = w.Until.Format(time.RFC3339)
 	}
 	return from + " to " + to
-}
-
-// trailExitCode follows scan's: findings that opened access fail; attempts only when asked;
-// removals never. Gaps make an otherwise clean run incomplete (2), never clean.
-func trailExitCode(s *finding.Scan, failOnAttempts bool) int {
-	for _, f := range s.Unsuppressed() {
-		if trail.Failing(f, failOnAttempts) {
-			return ExitFindings
-		}
-	}
-	if len(s.Gaps) > 0 {
-		return ExitUsage
-	}
-	return ExitOK
 }
 
 // isIAMHomeRegion reports whether CloudTrail records IAM's calls in region.
