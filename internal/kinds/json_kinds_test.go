@@ -184,12 +184,16 @@ func kindCases() []kindCase {
 				{Kind: "sqs-queue", Name: "clean", ARN: sqsARN("clean")},
 				// SNS fan-out from a foreign topic: the source ARN names an untrusted account.
 				{Kind: "sqs-queue", Name: "fanout", ARN: sqsARN("fanout"), Policy: world.Policy(`{"Version":"2012-10-17","Statement":[{"Sid":"topic","Effect":"Allow","Principal":{"Service":"sns.amazonaws.com"},"Action":"sqs:SendMessage","Resource":"` + sqsARN("fanout") + `","Condition":{"ArnEquals":{"aws:SourceArn":"arn:aws:sns:us-east-1:` + owner + `:mine"}}}]}`)},
+				// The same from a topic of an untrusted account (SEMANTICS.md §8).
+				{Kind: "sqs-queue", Name: "foreign-fanout", ARN: sqsARN("foreign-fanout"), Policy: world.Policy(`{"Version":"2012-10-17","Statement":[{"Sid":"topic","Effect":"Allow","Principal":{"Service":"sns.amazonaws.com"},"Action":"sqs:SendMessage","Resource":"` + sqsARN("foreign-fanout") + `","Condition":{"ArnEquals":{"aws:SourceArn":"arn:aws:sns:us-east-1:` + foreign + `:theirs"}}}]}`)},
 			},
 			want: []string{
 				"sqs-queue/public " + sqsARN("public"),
 				"sqs-queue/untrusted-account " + sqsARN("partner"),
+				"sqs-queue/untrusted-account " + sqsARN("foreign-fanout"),
 			},
 			fixable: []string{sqsARN("public"), sqsARN("partner")},
+			unfixed: []string{"sqs-queue/untrusted-account " + sqsARN("foreign-fanout")},
 		},
 		{
 			kind: "sns-topic",
