@@ -64,6 +64,7 @@ func TestReportGolden(t *testing.T) {
 		{"baseline", "baseline", knownScan()},
 		{"html", "html", knownScan()},
 		{"html-clean", "html", cleanScan()},
+		{"table-known", "table", knownScan()},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

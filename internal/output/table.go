@@ -107,11 +107,14 @@ func (t *tableWriter) summary(s *finding.Scan) {
 	}
 
 	counts := map[finding.Severity]int{}
-	suppressed := 0
+	suppressed, known := 0, 0
 	for _, f := range s.Findings {
 		if f.Suppressed {
 			suppressed++
 			continue
+		}
+		if f.Known {
+			known++
 		}
 		counts[f.Severity]++
 	}
@@ -124,6 +127,9 @@ func (t *tableWriter) summary(s *finding.Scan) {
 	findings := fmt.Sprintf("%d", len(open))
 	if len(bySev) > 0 {
 		findings += ": " + strings.Join(bySev, ", ")
+	}
+	if known > 0 {
+		findings += fmt.Sprintf(" (%d known, in the baseline)", known)
 	}
 	if suppressed > 0 {
 		findings += fmt.Sprintf(" (%d suppressed)", suppressed)
@@ -168,6 +174,8 @@ func (t *tableWriter) finding(f finding.Finding) {
 	head := f.Rule + "  " + f.ResourceARN
 	if f.Suppressed {
 		head += "  " + t.paint(ansiDim, "[suppressed: "+f.SuppressedBy+"]")
+	} else if f.Known {
+		head += "  " + t.paint(ansiDim, "[known: in the baseline]")
 	}
 	t.printf("\n  %s\n", head)
 	detail := func(label, value string) {
