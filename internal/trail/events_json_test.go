@@ -2,6 +2,7 @@ package trail
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -136,4 +137,48 @@ func TestJSONServiceEventErrorsNameTheField(t *testing.T) {
 func jsonString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// TestDetectorJudgesJSONServiceEvents runs whole CloudTrail records of endgame's exposures of
+// these services through the detector: each is reported under its kind's rule (a grant to a
+// trusted account is not), and each is recognised as endgame's by its Sid or policy name.
+func TestDetectorJudgesJSONServiceEvents(t *testing.T) {
+	b, err := access.NewBoundary([]string{"444455556666"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := NewDetector(Options{Boundary: b})
+	records := []struct{ source, name, params, want string }{
+		{"sqs.amazonaws.com", "AddPermission", `{"queueUrl":"https://sqs.us-east-1.amazonaws.com/111122223333/q","label":"Endgame","aWSAccountIds":["999988887777"],"actions":["*"]}`, "sqs-queue/untrusted-account"},
+		{"sns.amazonaws.com", "AddPermission", `{"topicArn":"arn:aws:sns:us-east-1:111122223333:t","label":"Endgame","aWSAccountId":["444455556666"],"actionName":["Publish"]}`, ""},
+		{"secretsmanager.amazonaws.com", "PutResourcePolicy", `{"secretId":"arn:aws:secretsmanager:us-east-1:111122223333:secret:s-AbCdEf","resourcePolicy":"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"Endgame\",\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"secretsmanager:*\",\"Resource\":\"*\"}]}"}`, "secretsmanager-secret/public"},
+		{"logs.amazonaws.com", "PutResourcePolicy", `{"policyName":"Endgame","policyDocument":"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"Endgame\",\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"logs:*\",\"Resource\":\"*\"}]}"}`, "logs-resource-policy/public"},
+	}
+	want := map[string]bool{}
+	for i, rec := range records {
+		raw := fmt.Sprintf(`{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/mallory","accountId":"111122223333"},"eventTime":"2026-11-20T10:00:00Z","eventSource":%q,"eventName":%q,"awsRegion":"us-east-1","requestParameters":%s,"responseElements":null,"eventID":"e%d","eventType":"AwsApiCall","recipientAccountId":"111122223333"}`,
+			rec.source, rec.name, rec.params, i)
+		var r Record
+		if err := json.Unmarshal([]byte(raw), &r); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Record(&r); err != nil {
+			t.Fatal(err)
+		}
+		if rec.want != "" {
+			want[fmt.Sprintf("e%d trail/%s", i, rec.want)] = true
+		}
+		// Each names its statement or policy Endgame, as endgame does.
+		want[fmt.Sprintf("e%d trail/endgame-indicator", i)] = true
+	}
+	got := map[string]bool{}
+	for _, det := range d.Detections() {
+		got[det.Event.ID+" "+det.Finding.Rule] = true
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("detections %v, want %v", got, want)
+	}
+	if _, matched := d.Counts(); matched != int64(len(records)) {
+		t.Errorf("%d records matched, want %d", matched, len(records))
+	}
 }
