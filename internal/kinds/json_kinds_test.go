@@ -166,6 +166,8 @@ func kindCases() []kindCase {
 						{ID: "g-self", Grantee: "arn:aws:iam::" + owner + ":role/app", Permissions: []string{"Encrypt", "Decrypt"}},
 						{ID: "g-foreign", Grantee: foreign, Permissions: []string{"Decrypt", "CreateGrant"}},
 					}},
+				// An AWS managed key: everyone in the account, through one service only.
+				{Kind: "kms-key", Name: "1111aaaa-0000-0000-0000-000000000005", ARN: keyARN("1111aaaa-0000-0000-0000-000000000005"), Policy: world.Policy(`{"Version":"2012-10-17","Id":"auto-s3-2","Statement":[{"Sid":"Allow access through S3 for all principals in the account that are authorized to use S3","Effect":"Allow","Principal":{"AWS":"*"},"Action":["kms:Encrypt","kms:Decrypt","kms:ReEncrypt*","kms:GenerateDataKey*","kms:DescribeKey"],"Resource":"*","Condition":{"StringEquals":{"kms:ViaService":"s3.us-east-1.amazonaws.com","kms:CallerAccount":"` + owner + `"}}},{"Sid":"Allow direct access to key metadata to the account","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + owner + `:root"},"Action":["kms:Describe*","kms:Get*","kms:List*"],"Resource":"*"}]}`)},
 			},
 			want: []string{
 				"kms-key/public " + keyARN("1111aaaa-0000-0000-0000-000000000001"),
