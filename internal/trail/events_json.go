@@ -129,6 +129,15 @@ func permissionStatement(r *Record, p params, prefix, arn, accountsKey, actionsK
 	if err != nil {
 		return nil, err
 	}
+	// CloudTrail lower-cases the first letter of a member name; consumers that rewrite
+	// records spell AWSAccountIds other ways.
+	for _, alt := range []string{"AWS" + accountsKey[3:], "aws" + accountsKey[3:]} {
+		if len(accts) == 0 {
+			if accts, err = p.strs(alt); err != nil {
+				return nil, err
+			}
+		}
+	}
 	acts, err := p.strs(actionsKey)
 	if err != nil {
 		return nil, err
