@@ -77,7 +77,7 @@ func (s *Server) serveS3Config(w http.ResponseWriter, r *http.Request, c *Call, 
 		}
 		op = map[string]string{
 			"GET policy": "GetBucketPolicy", "PUT policy": "PutBucketPolicy", "DELETE policy": "DeleteBucketPolicy",
-			"GET acl": "GetBucketAcl", "GET publicAccessBlock": "GetPublicAccessBlock", "GET policyStatus": "GetBucketPolicyStatus",
+			"GET acl": "GetBucketAcl", "PUT acl": "PutBucketAcl", "GET publicAccessBlock": "GetPublicAccessBlock", "GET policyStatus": "GetBucketPolicyStatus",
 			"GET location": "GetBucketLocation",
 		}[r.Method+" "+sub]
 	}
@@ -222,6 +222,8 @@ func (s *Server) s3ConfigOp(c *Call, r *http.Request, bucket string) (int, []byt
 		return http.StatusNoContent, nil, nil
 	case "GetBucketAcl":
 		return s.bucketACL(acct.ID, b)
+	case "PutBucketAcl":
+		return s.putBucketACL(r, acct, b)
 	case "GetPublicAccessBlock":
 		return pabAnswer(b.Attributes, "", s3Namespace)
 	case "GetBucketPolicyStatus":
@@ -516,4 +518,80 @@ func (s *Server) listAccessPoints(c *Call, a *world.Account) (int, []byte, *s3Er
 	res.List = all
 	out, e := xmlDoc(res)
 	return http.StatusOK, out, e
+}
+
+// s3ACLBody is a PutBucketAcl body.
+type s3ACLBody struct {
+	Owner struct {
+		ID string `xml:"ID"`
+	} `xml:"Owner"`
+	Grants []struct {
+		Grantee struct {
+			Type         string `xml:"http://www.w3.org/2001/XMLSchema-instance type,attr"`
+			ID           string `xml:"ID"`
+			URI          string `xml:"URI"`
+			EmailAddress string `xml:"EmailAddress"`
+		} `xml:"Grantee"`
+		Permission string `xml:"Permission"`
+	} `xml:"AccessControlList>Grant"`
+}
+
+var s3CannedACLs = map[string][]world.Grant{
+	"private":            nil,
+	"public-read":        {{Grantee: "http://acs.amazonaws.com/groups/global/AllUsers", GranteeType: "Group", Permissions: []string{"READ"}}},
+	"public-read-write":  {{Grantee: "http://acs.amazonaws.com/groups/global/AllUsers", GranteeType: "Group", Permissions: []string{"READ", "WRITE"}}},
+	"authenticated-read": {{Grantee: "http://acs.amazonaws.com/groups/global/AuthenticatedUsers", GranteeType: "Group", Permissions: []string{"READ"}}},
+}
+
+// putBucketACL replaces a bucket's grants with a canned ACL (x-amz-acl) or the body's
+// AccessControlPolicy; the owner's own grant is implied, as GetBucketAcl shows it. With
+// BlockPublicAcls on the bucket or the account, an ACL granting AllUsers or
+// AuthenticatedUsers is refused, as S3 refuses it. Called with s.mu held.
+func (s *Server) putBucketACL(r *http.Request, acct *world.Account, b *world.Resource) (int, []byte, *s3Error) {
+	var grants []world.Grant
+	if canned := r.Header.Get("x-amz-acl"); canned != "" {
+		g, ok := s3CannedACLs[canned]
+		if !ok {
+			return 0, nil, &s3Error{http.StatusBadRequest, "InvalidArgument", "The canned ACL " + canned + " is not supported by the simulator", nil}
+		}
+		grants = append(grants, g...)
+	} else {
+		body, err := readAllBody(r)
+		var in s3ACLBody
+		if err != nil || xml.Unmarshal(body, &in) != nil {
+			return 0, nil, &s3Error{http.StatusBadRequest, "MalformedACLError", "The XML you provided was not well-formed or did not validate against our published schema", nil}
+		}
+		ownerID := S3CanonicalID(acct.ID)
+		index := map[string]int{}
+		for _, g := range in.Grants {
+			id, typ := g.Grantee.ID, "CanonicalUser"
+			switch {
+			case g.Grantee.URI != "":
+				id, typ = g.Grantee.URI, "Group"
+			case g.Grantee.EmailAddress != "":
+				id, typ = g.Grantee.EmailAddress, "AmazonCustomerByEmail"
+			}
+			if id == "" || g.Permission == "" {
+				return 0, nil, &s3Error{http.StatusBadRequest, "MalformedACLError", "Each grant needs a grantee and a permission", nil}
+			}
+			if id == ownerID {
+				continue
+			}
+			i, ok := index[id]
+			if !ok {
+				i = len(grants)
+				index[id] = i
+				grants = append(grants, world.Grant{Grantee: id, GranteeType: typ})
+			}
+			grants[i].Permissions = append(grants[i].Permissions, g.Permission)
+		}
+	}
+	blocked := strings.EqualFold(b.Attributes["BlockPublicAcls"], "true") || strings.EqualFold(acct.Settings["s3:BlockPublicAcls"], "true")
+	for _, g := range grants {
+		if blocked && (g.Grantee == "http://acs.amazonaws.com/groups/global/AllUsers" || g.Grantee == "http://acs.amazonaws.com/groups/global/AuthenticatedUsers") {
+			return 0, nil, errS3AccessDenied
+		}
+	}
+	b.Grants = grants
+	return http.StatusOK, nil, nil
 }

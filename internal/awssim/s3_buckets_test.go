@@ -246,3 +246,30 @@ func TestS3QuotaAnswersSlowDown(t *testing.T) {
 		t.Errorf("codes %q: want a first success, then SlowDown", codes)
 	}
 }
+
+func TestS3PutBucketACL(t *testing.T) {
+	s, c, _ := s3Clients(t, "AKIAS3OWNER", "us-east-1")
+	ctx := context.Background()
+	acl, err := c.GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: aws.String("third")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := S3CanonicalID(s3Other)
+	put := func(grants ...s3types.Grant) error {
+		_, err := c.PutBucketAcl(ctx, &s3.PutBucketAclInput{Bucket: aws.String("third"),
+			AccessControlPolicy: &s3types.AccessControlPolicy{Owner: acl.Owner, Grants: append(acl.Grants, grants...)}})
+		return err
+	}
+	if err := put(s3types.Grant{Grantee: &s3types.Grantee{Type: s3types.TypeCanonicalUser, ID: aws.String(other)}, Permission: s3types.PermissionRead}); err != nil {
+		t.Fatal(err)
+	}
+	got := s.World().Accounts[0].Regions[0].Resources[2]
+	if len(got.Grants) != 1 || got.Grants[0].Grantee != other || got.Grants[0].Permissions[0] != "READ" {
+		t.Errorf("grants after PutBucketAcl: %+v", got.Grants)
+	}
+	// The account blocks public ACLs: S3 refuses to write one.
+	err = put(s3types.Grant{Grantee: &s3types.Grantee{Type: s3types.TypeGroup, URI: aws.String("http://acs.amazonaws.com/groups/global/AllUsers")}, Permission: s3types.PermissionRead})
+	if s3Code(err) != "AccessDenied" {
+		t.Errorf("public ACL under BlockPublicAcls: %v", err)
+	}
+}

@@ -105,7 +105,7 @@ func stCases() []stCase {
 				"s3-bucket/untrusted-account " + bucket("partner"),
 				"s3-bucket/untrusted-account " + bucket("restricted-partner"),
 			},
-			fixable: []string{bucket("public"), bucket("partner"), bucket("restricted-partner")},
+			fixable: []string{bucket("public"), bucket("partner"), bucket("restricted-partner"), bucket("acl-public"), bucket("eu-authenticated")},
 			notices: 2,
 		},
 		{
@@ -190,6 +190,17 @@ func stPaged(tc stCase, n int, arnPrefix string) stCase {
 func stFixOnly(i int, tc stCase) stCase {
 	tc.fixable = tc.fixable[i : i+1]
 	return tc
+}
+
+func stOriginalGrants(tc stCase, name string) []world.Grant {
+	for _, r := range tc.regions {
+		for _, x := range r.Resources {
+			if x.Name == name {
+				return x.Grants
+			}
+		}
+	}
+	return nil
 }
 
 // stNoFix marks a kind without remediation.
@@ -328,7 +339,7 @@ func TestStorageKindsFixRestore(t *testing.T) {
 			}
 			before := policies()
 			s1, w1 := stScan(t, sim, tc)
-			// Only what can be fixed is asked for (a bucket ACL is not rewritten).
+			// Only what can be fixed is asked for.
 			s1.Findings = slices.DeleteFunc(s1.Findings, func(f finding.Finding) bool { return !slices.Contains(tc.fixable, f.ResourceARN) })
 			cfg := sim.Config(stKey, "us-east-1")
 			cfg.Retryer = func() aws.Retryer { return aws.NopRetryer{} }
@@ -355,6 +366,16 @@ func TestStorageKindsFixRestore(t *testing.T) {
 				for _, arn := range tc.fixable {
 					if strings.HasSuffix(key, " "+arn) {
 						t.Errorf("finding after fix: %s", key)
+					}
+				}
+			}
+			// ACL grants to single canonical users are not the fix's business.
+			for _, r := range sim.World().Accounts[0].Regions {
+				for _, x := range r.Resources {
+					for _, g := range stOriginalGrants(tc, x.Name) {
+						if g.GranteeType == "CanonicalUser" && !slices.ContainsFunc(x.Grants, func(h world.Grant) bool { return h.Grantee == awssim.S3CanonicalID(g.Grantee) }) {
+							t.Errorf("%s lost its grant to %s: %+v", x.Name, g.Grantee, x.Grants)
+						}
 					}
 				}
 			}
