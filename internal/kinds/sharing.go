@@ -219,6 +219,8 @@ func shareChange(partition, resourceARN string, a shareAttr, live []string, want
 			has.accounts = append(has.accounts, s)
 		}
 	}
+	slices.Sort(has.accounts)
+	has.accounts = slices.Compact(has.accounts)
 	if want.all && !has.all {
 		add = append(add, shareAll)
 	}
