@@ -46,7 +46,7 @@ func TestEC2AMIPublicFlagSurvivesADeniedRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := findingKeys(sc); !cmp.Equal(got, []string{"ami-public ec2-ami/public"}) {
+	if got := shFindingKeys(sc); !cmp.Equal(got, []string{"ami-public ec2-ami/public"}) {
 		t.Errorf("findings = %v, want only ami-public public", got)
 	}
 	var gaps []string

@@ -78,8 +78,8 @@ func sharingScan(t *testing.T, sim *awssim.Server, kind string) (*finding.Scan, 
 	return sc, w
 }
 
-// findingKeys names findings by resource name (the ARN's last segment) and rule.
-func findingKeys(sc *finding.Scan) []string {
+// shFindingKeys names findings by resource name (the ARN's last segment) and rule.
+func shFindingKeys(sc *finding.Scan) []string {
 	var out []string
 	for _, f := range sc.Findings {
 		name := f.ResourceARN[strings.LastIndexAny(f.ResourceARN, "/:")+1:]
@@ -126,7 +126,7 @@ func runSharingCase(t *testing.T, c sharingCase) {
 		}
 	}
 	slices.Sort(c.findings)
-	if diff := cmp.Diff(c.findings, findingKeys(s1)); diff != "" {
+	if diff := cmp.Diff(c.findings, shFindingKeys(s1)); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
 	}
 	for _, f := range s1.Findings {
@@ -174,8 +174,8 @@ func runSharingCase(t *testing.T, c sharingCase) {
 	if diff := cmp.Diff(c.afterFix, sharesByName(sim.World(), c.kind), cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("shares after the fix (-want +got):\n%s", diff)
 	}
-	if s2, _ := sharingScan(t, sim, c.kind); !cmp.Equal(c.remain, findingKeys(s2), cmpopts.EquateEmpty()) {
-		t.Errorf("findings after the fix: %v, want %v", findingKeys(s2), c.remain)
+	if s2, _ := sharingScan(t, sim, c.kind); !cmp.Equal(c.remain, shFindingKeys(s2), cmpopts.EquateEmpty()) {
+		t.Errorf("findings after the fix: %v, want %v", shFindingKeys(s2), c.remain)
 	}
 
 	// Restore puts every share back.
@@ -201,12 +201,12 @@ func runSharingCase(t *testing.T, c sharingCase) {
 		t.Errorf("shares after restore (-original +restored):\n%s", diff)
 	}
 	s3, _ := sharingScan(t, sim, c.kind)
-	if diff := cmp.Diff(findingIDs(s1), findingIDs(s3)); diff != "" {
+	if diff := cmp.Diff(shFindingIDs(s1), shFindingIDs(s3)); diff != "" {
 		t.Errorf("finding ids after restore (-before +after):\n%s", diff)
 	}
 }
 
-func findingIDs(sc *finding.Scan) []string {
+func shFindingIDs(sc *finding.Scan) []string {
 	var out []string
 	for _, f := range sc.Findings {
 		out = append(out, f.ID)
