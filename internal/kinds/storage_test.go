@@ -126,12 +126,26 @@ func stCases() []stCase {
 				{Kind: "s3-access-point", Name: "partner", Attributes: map[string]string{"Bucket": "b"}, Policy: stMixed("s3:GetObject", ap("us-east-1", "partner")+"/object/*")},
 				{Kind: "s3-access-point", Name: "trusted", Attributes: map[string]string{"Bucket": "b"}, Policy: stDoc("T", stAWS(stTrusted), "s3:GetObject", ap("us-east-1", "trusted")+"/object/*")},
 				{Kind: "s3-access-point", Name: "clean", Attributes: map[string]string{"Bucket": "b"}},
+				// Reachable only from its VPC: a notice, not a finding.
+				{Kind: "s3-access-point", Name: "vpc-only", Attributes: map[string]string{"Bucket": "b", "NetworkOrigin": "VPC"}, Policy: stDoc("Open", `{"AWS":"*"}`, "s3:GetObject", ap("us-east-1", "vpc-only")+"/object/*")},
 			}}},
+			notices: 1,
 			want: []string{
 				"s3-access-point/public " + ap("us-east-1", "public"),
 				"s3-access-point/untrusted-account " + ap("us-east-1", "partner"),
 			},
 			fixable: []string{ap("us-east-1", "public"), ap("us-east-1", "partner")},
+		},
+		{
+			kind:     "s3-access-point",
+			settings: map[string]string{"s3:BlockPublicAcls": "false", "s3:IgnorePublicAcls": "false", "s3:BlockPublicPolicy": "true", "s3:RestrictPublicBuckets": "true"},
+			regions: []world.Region{{Name: "us-east-1", Resources: []world.Resource{
+				{Kind: "s3-access-point", Name: "public", Attributes: map[string]string{"Bucket": "b"}, Policy: stDoc("Endgame", `{"AWS":"*"}`, "s3:GetObject", ap("us-east-1", "public")+"/object/*")},
+				{Kind: "s3-access-point", Name: "partner", Attributes: map[string]string{"Bucket": "b"}, Policy: stMixed("s3:GetObject", ap("us-east-1", "partner")+"/object/*")},
+			}}},
+			want:    []string{"s3-access-point/untrusted-account " + ap("us-east-1", "partner")},
+			fixable: []string{ap("us-east-1", "partner")},
+			notices: 1,
 		},
 		stSimple("efs-filesystem", []string{"fs-0000000000000001", "fs-0000000000000002", "fs-0000000000000003", "fs-0000000000000004"},
 			func(n string) string { return "arn:aws:elasticfilesystem:us-east-1:" + stOwner + ":file-system/" + n },
