@@ -423,3 +423,20 @@ func TestVendoredAssets(t *testing.T) {
 		}
 	}
 }
+
+func TestResourceName(t *testing.T) {
+	for arn, want := range map[string]string{
+		"arn:aws:lambda:eu-west-1:111122223333:function:webhook":      "webhook",
+		"arn:aws:lambda:eu-west-1:111122223333:function:webhook:live": "webhook:live",
+		"arn:aws:lambda:eu-west-1:111122223333:layer:shared:3":        "shared:3",
+		"arn:aws:iam::111122223333:role/service/deploy":               "deploy",
+		"arn:aws:ses:us-east-1:111122223333:identity/example.com":     "example.com",
+		"arn:aws:sqs:us-east-1:111122223333:jobs":                     "jobs",
+		"arn:aws:s3:::bucket":                                         "bucket",
+		"not-an-arn":                                                  "not-an-arn",
+	} {
+		if got := resourceName(arn); got != want {
+			t.Errorf("resourceName(%s) = %q, want %q", arn, got, want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/trustaudit/trustaudit/internal/access"
@@ -302,17 +303,22 @@ func findingProperties(f finding.Finding) map[string]any {
 	return p
 }
 
-// resourceName is the last part of an ARN (after the last / or :), the resource's own name.
+// resourceName is the resource's own name from its ARN: the part after the last / (a role
+// path, an SES identity), or after the resource type when the ARN uses colons (a Lambda
+// function with its qualifier, a layer with its version).
 func resourceName(arn string) string {
-	for i := len(arn) - 1; i >= 0; i-- {
-		if arn[i] == '/' || arn[i] == ':' {
-			if i == len(arn)-1 {
-				return arn
-			}
-			return arn[i+1:]
-		}
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 || parts[0] != "arn" {
+		return arn
 	}
-	return arn
+	res := parts[5]
+	if i := strings.LastIndexByte(res, '/'); i >= 0 && i < len(res)-1 {
+		return res[i+1:]
+	}
+	if i := strings.IndexByte(res, ':'); i >= 0 && i < len(res)-1 {
+		return res[i+1:]
+	}
+	return res
 }
 
 func nonNil(s []string) []string {

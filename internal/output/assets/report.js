@@ -6,6 +6,7 @@
   var errors = [];
   function showError(msg) {
     errors.push(msg);
+    if (window.console) { console.error(msg); }
     var pre = document.getElementById("js-errors");
     pre.hidden = false;
     pre.textContent = "JavaScript errors:\n" + errors.join("\n");
@@ -28,8 +29,12 @@
     // Two columns, outsiders left and resources right, each sorted and centred vertically.
     var left = data.nodes.filter(function (n) { return n.side === "outside"; });
     var right = data.nodes.filter(function (n) { return n.side !== "outside"; });
-    var step = 64, width = 560;
+    var step = 46, width = 460;
     var rows = Math.max(left.length, right.length);
+    // The drawing keeps a readable scale: the box grows with the rows instead of the graph
+    // shrinking into it.
+    var box = document.getElementById("graph");
+    box.style.height = Math.min(1600, Math.max(260, rows * step + 90)) + "px";
     function place(col, x) {
       var offset = (rows - col.length) * step / 2;
       return col.map(function (n, i) {
@@ -44,10 +49,10 @@
       container: document.getElementById("graph"),
       elements: elements,
       layout: { name: "preset", fit: true, padding: 40 },
-      wheelSensitivity: 0.3,
+      maxZoom: 1.6,
       style: [
         { selector: "node", style: {
-          "label": "data(label)", "text-wrap": "wrap", "font-size": 11, "text-valign": "center",
+          "label": "data(label)", "text-wrap": "wrap", "font-size": 12, "text-valign": "center",
           "width": 18, "height": 18, "color": "#1d232a" } },
         { selector: "node.outside", style: {
           "text-halign": "left", "text-margin-x": -6, "shape": "round-rectangle",
