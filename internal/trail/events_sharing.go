@@ -27,6 +27,9 @@ func init() {
 		Event{Name: "ModifySnapshotAttribute", Kind: access.KindEBSSnapshot, Rebuild: ec2ShareEvent("snapshotId", "createVolumePermission", "snapshot/", access.KindEBSSnapshot)},
 		Event{Name: "ModifyImageAttribute", Kind: access.KindEC2AMI, Rebuild: ec2ShareEvent("imageId", "launchPermission", "image/", access.KindEC2AMI)},
 	)
+	// EC2 and RDS record every Describe call: LookupEvents is asked for these names only.
+	lookupByName["ec2.amazonaws.com"] = true
+	lookupByName["rds.amazonaws.com"] = true
 	add("rds.amazonaws.com",
 		Event{Name: "ModifyDBSnapshotAttribute", Kind: access.KindRDSSnapshot, Rebuild: rdsShareEvent("dBSnapshotIdentifier", "snapshot", access.KindRDSSnapshot)},
 		Event{Name: "ModifyDBClusterSnapshotAttribute", Kind: access.KindRDSClusterSnapshot, Rebuild: rdsShareEvent("dBClusterSnapshotIdentifier", "cluster-snapshot", access.KindRDSClusterSnapshot)},

@@ -1,13 +1,19 @@
 package trail
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/time/rate"
+
+	"github.com/trustaudit/trustaudit/internal/awssim"
 )
 
 // The sharing calls' events are recognised, and what they add is judged as a scan judges
@@ -88,6 +94,52 @@ func TestSharingEventsRejectMalformedParameters(t *testing.T) {
 		gaps := d.Scan("test").Gaps
 		if len(gaps) != 1 || !strings.Contains(gaps[0].Error, tc.want) {
 			t.Errorf("%s %s: gaps %+v, want one saying %q", tc.event, tc.params, gaps, tc.want)
+		}
+	}
+}
+
+// EC2's event history is mostly Describe calls: LookupEvents is asked for the sharing calls
+// by name, so the noise is never paged through, and the sharing call is still found.
+func TestLookupAsksEC2AndRDSByEventName(t *testing.T) {
+	s := startSim(t, awssim.Options{NoQuotas: true})
+	now := time.Now().UTC()
+	var recs [][]byte
+	for i := range 120 {
+		recs = append(recs, []byte(fmt.Sprintf(`{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/ops","accountId":"111122223333"},"eventTime":%q,"eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","awsRegion":"us-east-1","requestParameters":{},"eventID":"noise-%d","readOnly":true,"eventType":"AwsApiCall","recipientAccountId":"111122223333"}`,
+			now.Add(-time.Duration(i)*time.Minute).Format(time.RFC3339), i)))
+	}
+	recs = append(recs, []byte(fmt.Sprintf(`{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/ops","accountId":"111122223333"},"eventTime":%q,"eventSource":"ec2.amazonaws.com","eventName":"ModifySnapshotAttribute","awsRegion":"us-east-1","requestParameters":{"snapshotId":"snap-1","createVolumePermission":{"add":{"items":[{"group":"all"}]}}},"eventID":"share-1","readOnly":false,"eventType":"AwsApiCall","recipientAccountId":"111122223333"}`,
+		now.Add(-time.Hour).Format(time.RFC3339))))
+	if err := s.AddTrailEvents("111122223333", "us-east-1", recs...); err != nil {
+		t.Fatal(err)
+	}
+	d := NewDetector(Options{Boundary: boundary(t)})
+	src := Lookup{Client: cloudtrail.NewFromConfig(s.Config(simKey, "us-east-1")), Account: "111122223333", Region: "us-east-1", Limiter: rate.NewLimiter(rate.Inf, 1)}
+	if err := d.Run(context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, det := range d.Detections() {
+		got = append(got, det.Finding.Rule+" "+det.Finding.ResourceARN)
+	}
+	if diff := cmp.Diff([]string{"trail/ebs-snapshot/public arn:aws:ec2:us-east-1::snapshot/snap-1"}, got); diff != "" {
+		t.Errorf("detections (-want +got):\n%s", diff)
+	}
+	var calls int64
+	for _, c := range s.Counters() {
+		if c.Operation == "LookupEvents" {
+			calls += c.N
+		}
+	}
+	// One page per query: the 120 Describe events (three pages by source) were never read.
+	if want := int64(len(lookupQueries())); calls != want {
+		t.Errorf("LookupEvents calls = %d, want one per query (%d)", calls, want)
+	}
+	for src := range lookupByName {
+		for _, e := range Events() {
+			if e.Source == src && e.Prefix {
+				t.Errorf("%s %s: a versioned name cannot be looked up by name", src, e.Name)
+			}
 		}
 	}
 }

@@ -18,8 +18,8 @@ const LookupRate = 2
 
 // Lookup reads the last 90 days of management events through the LookupEvents API of one
 // account and region. LookupEvents takes one lookup attribute per call, so it asks once per
-// event source in the event table and filters event names locally; requests are paced at
-// LookupRate.
+// event source in the event table and filters event names locally (once per event name for
+// the sources in lookupByName); requests are paced at LookupRate.
 type Lookup struct {
 	Client  cloudtrail.LookupEventsAPIClient
 	Account string // for messages only; the client's credentials choose the account
@@ -37,12 +37,10 @@ func (l Lookup) Records(ctx context.Context, w Window, fn func(*Record) error) e
 	if lim == nil {
 		lim = rate.NewLimiter(LookupRate, 1)
 	}
-	for _, src := range Sources() {
+	for _, q := range lookupQueries() {
+		src := q.value
 		in := &cloudtrail.LookupEventsInput{
-			LookupAttributes: []types.LookupAttribute{{
-				AttributeKey:   types.LookupAttributeKeyEventSource,
-				AttributeValue: aws.String(src),
-			}},
+			LookupAttributes: []types.LookupAttribute{{AttributeKey: q.key, AttributeValue: aws.String(q.value)}},
 		}
 		if !w.Since.IsZero() {
 			in.StartTime = aws.Time(w.Since)
@@ -96,4 +94,32 @@ func (l Lookup) emit(ev types.Event, fn func(*Record) error) error {
 		rec.EventTime = ev.EventTime.UTC().Truncate(time.Second)
 	}
 	return fn(&rec)
+}
+
+// lookupByName holds the event sources whose event history is mostly calls the table does
+// not want (EC2 and RDS record every Describe call): paging through all of them would take
+// hours at LookupRate, so they are asked for by event name instead.
+var lookupByName = map[string]bool{}
+
+type lookupQuery struct {
+	key   types.LookupAttributeKey
+	value string
+}
+
+// lookupQueries are the LookupEvents queries that together return every event in the
+// table: one per event source, or one per event name for the sources in lookupByName.
+func lookupQueries() []lookupQuery {
+	var out []lookupQuery
+	for _, src := range Sources() {
+		if !lookupByName[src] {
+			out = append(out, lookupQuery{types.LookupAttributeKeyEventSource, src})
+			continue
+		}
+		for _, e := range Events() {
+			if e.Source == src {
+				out = append(out, lookupQuery{types.LookupAttributeKeyEventName, e.Name})
+			}
+		}
+	}
+	return out
 }
