@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -327,7 +328,21 @@ func TestHTMLPage(t *testing.T) {
 	s.Findings[0].Explanation += evil
 	s.Findings[0].Statement = `{"Sid":"x` + evil + `","Effect":"Allow","Principal":{"AWS":["arn:aws:iam::444455556666:root"]},"Action":"lambda:InvokeFunction","Resource":"*"}`
 	s.Findings[0].Accounts = []string{"444455556666"}
+	s.Findings[1].Event = &finding.Event{
+		Time: time.Date(2026, 11, 24, 22, 15, 0, 0, time.UTC), Name: "PutIdentityPolicy", Source: "ses.amazonaws.com",
+		Actor: "arn:aws:sts::111122223333:assumed-role/ops/mallory", SourceIP: "203.0.113.9", ErrorCode: "AccessDenied",
+	}
 	page := string(render(t, "html", s))
+	if !strings.Contains(page, "PutIdentityPolicy by arn:aws:sts::111122223333:assumed-role/ops/mallory at 2026-11-24T22:15:00Z from 203.0.113.9 (refused: AccessDenied)") {
+		t.Error("the CloudTrail event behind a trail finding is not shown")
+	}
+	var sl sarifLog
+	if err := json.Unmarshal(render(t, "sarif", s), &sl); err != nil {
+		t.Fatal(err)
+	}
+	if ev, ok := sl.Runs[0].Results[1].Properties["event"].(map[string]any); !ok || ev["name"] != "PutIdentityPolicy" {
+		t.Errorf("SARIF result properties lack the event: %v", sl.Runs[0].Results[1].Properties)
+	}
 
 	if strings.Contains(page, "<script>alert(1)") {
 		t.Error("policy text reaches the page as markup")

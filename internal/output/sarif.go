@@ -300,6 +300,9 @@ func findingProperties(f finding.Finding) map[string]any {
 	addList("conditions", f.Conditions)
 	add("statement", f.Statement)
 	add("suppressedBy", f.SuppressedBy)
+	if f.Event != nil {
+		p["event"] = f.Event
+	}
 	return p
 }
 
