@@ -44,6 +44,9 @@ func DefaultQuotas() map[string]float64 {
 		"apigateway":        10,
 		// CloudTrail LookupEvents: 2 requests per second per account and region (published).
 		"cloudtrail": 2,
+		// Security Hub BatchImportFindings: 10 requests per second per account and region
+		// (published, with a burst of 30 the simulator does not model).
+		"securityhub": 10,
 		// RDS publishes no rate for its Describe and snapshot attribute calls; scans were seen
 		// to manage 1-3.5 snapshots a second (PERFORMANCE.md §2.1): an assumed 5/s.
 		"rds": 5,
