@@ -164,8 +164,7 @@ var isThrottle = retry.IsErrorThrottles(retry.DefaultThrottles)
 // a throttle means something else in the account spends the same bucket; sharing it beats
 // retrying into it, and the throttle is counted apart as it should not happen.
 func (l *lane) observe(err error) {
-	var re *smithyhttp.ResponseError
-	if err == nil || errors.As(err, &re) {
+	if err == nil || gotAnswer(err) {
 		l.reg.answered()
 	}
 	if err != nil && isThrottle.IsErrorThrottle(err) == aws.TrueTernary {
@@ -192,6 +191,17 @@ func (l *lane) observe(err error) {
 		}
 		l.mu.Unlock()
 	}
+}
+
+// gotAnswer reports whether an error carries an HTTP answer from the service. The SDK wraps
+// transport failures (timeouts, refused connections) in a ResponseError too, with no status
+// or with a zero one: those prove nothing about the region being reachable.
+func gotAnswer(err error) bool {
+	var re *smithyhttp.ResponseError
+	if !errors.As(err, &re) || re.Response == nil || re.Response.Response == nil {
+		return false
+	}
+	return re.HTTPStatusCode() > 0
 }
 
 // apiName is the call's IAM action name, "lambda:GetPolicy": the SDK's service id mapped to

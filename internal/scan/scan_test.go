@@ -344,6 +344,9 @@ func TestFaultsBecomeGaps(t *testing.T) {
 		// lost are the findings the gaps hide.
 		lost      func(string) bool
 		errSubstr string
+		// requestTimeout, when set, is shorter than the region budget: timed-out requests
+		// must not count as answers that keep the region alive.
+		requestTimeout time.Duration
 	}{
 		{
 			name:   "lambda denied in one region",
@@ -377,6 +380,18 @@ func TestFaultsBecomeGaps(t *testing.T) {
 			errSubstr: "did not answer within 1s",
 		},
 		{
+			name:           "unreachable region, requests time out before the region budget",
+			faults:         awssim.Faults{Unreachable: []string{"eu-west-1"}},
+			requestTimeout: 200 * time.Millisecond,
+			wantGaps: []string{
+				"eu-west-1 lambda-function lambda:ListFunctions ",
+				"eu-west-1 lambda-layer lambda:ListLayers ",
+				"eu-west-1 ses-identity ses:ListEmailIdentities ",
+			},
+			lost:      euAll,
+			errSubstr: "did not answer within 1s",
+		},
+		{
 			name:   "region refusing connections",
 			faults: awssim.Faults{Refuse: []string{"eu-west-1"}},
 			wantGaps: []string{
@@ -385,7 +400,7 @@ func TestFaultsBecomeGaps(t *testing.T) {
 				"eu-west-1 ses-identity ses:ListEmailIdentities ",
 			},
 			lost:      euAll,
-			errSubstr: "attempts",
+			errSubstr: "did not answer within 1s",
 		},
 	}
 	for _, tt := range tests {
@@ -394,6 +409,9 @@ func TestFaultsBecomeGaps(t *testing.T) {
 			s := startSim(t, testWorld(), awssim.Options{Faults: tt.faults})
 			o := options(t, s)
 			o.RegionTimeout = time.Second
+			if tt.requestTimeout > 0 {
+				o.RequestTimeout = tt.requestTimeout
+			}
 			start := time.Now()
 			sc, _, err := Run(context.Background(), o)
 			if err != nil {
