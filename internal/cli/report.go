@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -194,7 +195,10 @@ func sdkFindings(fs []output.ASFFFinding) ([]shtypes.AwsSecurityFinding, error) 
 		return nil, fmt.Errorf("encode ASFF: %w", err)
 	}
 	var out []shtypes.AwsSecurityFinding
-	if err := json.Unmarshal(data, &out); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	// A field the SDK does not know would be dropped silently: refuse it instead.
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&out); err != nil {
 		return nil, fmt.Errorf("convert ASFF for the SDK: %w", err)
 	}
 	return out, nil

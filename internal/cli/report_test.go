@@ -9,7 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
+
 	"github.com/trustaudit/trustaudit/internal/finding"
+	"github.com/trustaudit/trustaudit/internal/output"
 )
 
 func reportFinding(rule, arn, account string, sev finding.Severity) finding.Finding {
@@ -324,5 +328,34 @@ func TestTrailGate(t *testing.T) {
 		if code, _, stderr := fixRun(t, args...); code != tc.want {
 			t.Errorf("%v: exit %d, want %d: %s", tc.args, code, tc.want, stderr)
 		}
+	}
+}
+
+// The import sends what the asff format writes: every field survives the conversion to the
+// SDK's types.
+func TestSDKFindings(t *testing.T) {
+	supp := repCrit
+	supp.Suppressed, supp.SuppressedBy = true, "accepted"
+	doc := &finding.Scan{FinishedAt: time.Date(2026, 11, 25, 9, 1, 0, 0, time.UTC), Findings: []finding.Finding{repHigh, supp}}
+	asff := output.ASFFFindings(doc, output.ASFFTarget{Region: "us-east-1", Account: "111111111111"})
+	got, err := sdkFindings(asff)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range got {
+		a := asff[i]
+		if aws.ToString(f.Id) != a.Id || aws.ToString(f.ProductArn) != a.ProductArn || string(f.Severity.Label) != a.Severity.Label ||
+			aws.ToString(f.Resources[0].Type) != a.Resources[0].Type || string(f.Workflow.Status) != a.Workflow.Status ||
+			string(f.RecordState) != a.RecordState || string(f.Compliance.Status) != a.Compliance.Status ||
+			aws.ToString(f.CreatedAt) != a.CreatedAt || f.ProductFields["trustaudit/FindingId"] != doc.Findings[i].ID ||
+			aws.ToString(f.Region) != a.Region || len(f.Types) != len(a.Types) {
+			t.Errorf("%d: %+v\nfrom %+v", i, f, a)
+		}
+		if (f.Remediation == nil) != (a.Remediation == nil) || (f.Remediation != nil && aws.ToString(f.Remediation.Recommendation.Text) != a.Remediation.Recommendation.Text) {
+			t.Errorf("%d: remediation lost", i)
+		}
+	}
+	if got[1].Workflow.Status != shtypes.WorkflowStatusSuppressed {
+		t.Errorf("suppressed finding sent as %s", got[1].Workflow.Status)
 	}
 }
