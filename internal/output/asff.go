@@ -1,6 +1,7 @@
 package output
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -147,6 +148,8 @@ func ASFFFindings(s *finding.Scan, t ASFFTarget) []ASFFFinding {
 		}
 		product := fmt.Sprintf("arn:%s:securityhub:%s:%s:product/%s/default", partition, region, account, account)
 		a := ASFFFinding{
+			// Security Hub requires Title and Description; an explanation is always written
+			// by the engine, but a hand-edited document may lack one.
 			SchemaVersion: "2018-10-08",
 			Id:            "trustaudit/" + f.ID,
 			ProductArn:    product,
@@ -159,8 +162,8 @@ func ASFFFindings(s *finding.Scan, t ASFFTarget) []ASFFFinding {
 			CreatedAt:     at,
 			UpdatedAt:     at,
 			Severity:      asffSeverity{Label: asffLabel(f.Severity), Original: f.Severity.String()},
-			Title:         truncate(f.Title, asffTitleMax),
-			Description:   truncate(f.Explanation, asffDescriptionMax),
+			Title:         truncate(cmp.Or(f.Title, f.Rule), asffTitleMax),
+			Description:   truncate(cmp.Or(f.Explanation, f.Title, f.Rule), asffDescriptionMax),
 			ProductFields: asffProductFields(f),
 			Resources: []asffResource{{
 				Type: asffResourceType(f.Kind), Id: f.ResourceARN, Partition: partition, Region: resRegion,
