@@ -148,8 +148,6 @@ func ASFFFindings(s *finding.Scan, t ASFFTarget) []ASFFFinding {
 		}
 		product := fmt.Sprintf("arn:%s:securityhub:%s:%s:product/%s/default", partition, region, account, account)
 		a := ASFFFinding{
-			// Security Hub requires Title and Description; an explanation is always written
-			// by the engine, but a hand-edited document may lack one.
 			SchemaVersion: "2018-10-08",
 			Id:            "trustaudit/" + f.ID,
 			ProductArn:    product,
@@ -162,6 +160,8 @@ func ASFFFindings(s *finding.Scan, t ASFFTarget) []ASFFFinding {
 			CreatedAt:     at,
 			UpdatedAt:     at,
 			Severity:      asffSeverity{Label: asffLabel(f.Severity), Original: f.Severity.String()},
+			// Security Hub requires Title and Description; the engine always writes both,
+			// but a hand-edited document may lack them.
 			Title:         truncate(cmp.Or(f.Title, f.Rule), asffTitleMax),
 			Description:   truncate(cmp.Or(f.Explanation, f.Title, f.Rule), asffDescriptionMax),
 			ProductFields: asffProductFields(f),
