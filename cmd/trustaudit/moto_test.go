@@ -29,13 +29,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/trustaudit/trustaudit/internal/cli"
 	"github.com/trustaudit/trustaudit/internal/finding"
 )
 
 // The moto test checks the scan against a second AWS emulator that shares no code or
 // assumptions with internal/awssim: moto (moto_server), seeded through the AWS CLI the way a
-// user would build a test account. What the two emulators disagree on is what each got wrong
-// about AWS, so the resources below keep to what moto models as AWS does:
+// user would build a test account. Where moto departs from AWS, the resources below keep to
+// what it models as AWS does, so that the expected findings are AWS's:
 //
 //   - moto keeps one resource policy per Lambda function and answers GetPolicy with it
 //     whatever the Qualifier, where AWS keeps one per version and alias. The published version
@@ -50,7 +51,8 @@ import (
 //     500 to its PageSize query parameter). The first scan goes through a shim that sends
 //     that one operation to moto's older route, so that every identity's policies are read
 //     from moto; a second, direct scan checks that the missing route is reported as a gap,
-//     never as a clean result. Should moto gain the route, both scans go direct.
+//     never as a clean result. Should moto gain the route, the first scan goes direct and the
+//     second has nothing to check.
 
 const (
 	// motoAccount is the account moto puts every resource in when the access key is not an
@@ -96,8 +98,8 @@ func TestMotoScan(t *testing.T) {
 
 	// Every kind the seed touches, judged against one trusted account.
 	doc, code := runScan(ctx, t, bin, endpoint, "iam-role,lambda-function,ses-identity")
-	if code != ExitFindingsCode {
-		t.Errorf("scan exit status %d, want %d (findings)", code, ExitFindingsCode)
+	if code != cli.ExitFindings {
+		t.Errorf("scan exit status %d, want %d (findings)", code, cli.ExitFindings)
 	}
 	if !lists && shimmed.Load() == 0 {
 		t.Errorf("the scan never listed SESv2 identities through the shim")
@@ -139,8 +141,8 @@ func TestMotoScan(t *testing.T) {
 	// Straight to moto, the SESv2 listing fails: the scan must say it could not read SES,
 	// and with nothing else found it exits 2, never 0.
 	doc, code = runScan(ctx, t, bin, m.url, "ses-identity")
-	if code != ExitGapsCode {
-		t.Errorf("direct ses-identity scan exit status %d, want %d (gaps, no findings)", code, ExitGapsCode)
+	if code != cli.ExitUsage {
+		t.Errorf("direct ses-identity scan exit status %d, want %d (gaps, no findings)", code, cli.ExitUsage)
 	}
 	if len(doc.Findings) > 0 {
 		t.Errorf("direct ses-identity scan: findings %v, want none", findingLines(doc))
@@ -150,12 +152,6 @@ func TestMotoScan(t *testing.T) {
 		t.Errorf("direct ses-identity scan gaps (-want +got):\n%s", diff)
 	}
 }
-
-// Exit statuses the scan's users branch on (internal/cli: ExitFindings, ExitUsage).
-const (
-	ExitFindingsCode = 3
-	ExitGapsCode     = 2
-)
 
 // runScan runs the real binary against endpoint with moto's dummy credentials and returns
 // its JSON document and exit status.
