@@ -174,6 +174,9 @@ func TestSARIFContent(t *testing.T) {
 		if run.Tool.Driver.Rules[r.RuleIndex].ID != f.Rule || r.RuleID != f.Rule {
 			t.Errorf("result %d: rule %s index %d, want %s", i, r.RuleID, r.RuleIndex, f.Rule)
 		}
+		if got, want := r.Locations[0].PhysicalLocation.ArtifactLocation.URI, f.Account+"/"+f.Region+"/"+f.Kind+"/"+resourceName(f.ResourceARN); got != want {
+			t.Errorf("result %d: physical location %s, want %s", i, got, want)
+		}
 		if got := r.Locations[0].LogicalLocations[0].FullyQualifiedName; got != f.ResourceARN {
 			t.Errorf("result %d: location %s, want %s", i, got, f.ResourceARN)
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -23,10 +24,11 @@ type sarifLog struct {
 }
 
 type sarifRun struct {
-	Tool        sarifTool         `json:"tool"`
-	Invocations []sarifInvocation `json:"invocations"`
-	Results     []sarifResult     `json:"results"`
-	Properties  map[string]any    `json:"properties,omitempty"`
+	Tool               sarifTool                    `json:"tool"`
+	OriginalURIBaseIDs map[string]sarifArtifactBase `json:"originalUriBaseIds"`
+	Invocations        []sarifInvocation            `json:"invocations"`
+	Results            []sarifResult                `json:"results"`
+	Properties         map[string]any               `json:"properties,omitempty"`
 }
 
 type sarifTool struct {
@@ -96,8 +98,28 @@ type sarifResult struct {
 }
 
 type sarifLocation struct {
+	PhysicalLocation sarifPhysicalLocation  `json:"physicalLocation"`
 	LogicalLocations []sarifLogicalLocation `json:"logicalLocations"`
 }
+
+type sarifPhysicalLocation struct {
+	ArtifactLocation sarifArtifactLocation `json:"artifactLocation"`
+}
+
+type sarifArtifactLocation struct {
+	URI       string `json:"uri"`
+	URIBaseID string `json:"uriBaseId"`
+}
+
+type sarifArtifactBase struct {
+	Description sarifMessage `json:"description"`
+}
+
+// sarifResourceBase names the root of the pseudo-paths results point at. Code-scanning
+// services show a result only at a file location, and a policy has none: each resource gets
+// a stable path, account/region/kind/name, under this base, beside its ARN as the logical
+// location.
+const sarifResourceBase = "AWS_RESOURCES"
 
 type sarifLogicalLocation struct {
 	Name               string `json:"name"`
@@ -129,9 +151,12 @@ func SARIF(w io.Writer, s *finding.Scan, _ Options) error {
 			RuleIndex: index[f.Rule],
 			Level:     sarifLevel(f.Severity),
 			Message:   sarifMessage{Text: f.Explanation},
-			Locations: []sarifLocation{{LogicalLocations: []sarifLogicalLocation{{
-				Name: resourceName(f.ResourceARN), FullyQualifiedName: f.ResourceARN, Kind: "resource",
-			}}}},
+			Locations: []sarifLocation{{
+				PhysicalLocation: sarifPhysicalLocation{ArtifactLocation: sarifArtifactLocation{URI: resourcePath(f), URIBaseID: sarifResourceBase}},
+				LogicalLocations: []sarifLogicalLocation{{
+					Name: resourceName(f.ResourceARN), FullyQualifiedName: f.ResourceARN, Kind: "resource",
+				}},
+			}},
 			PartialFingerprints: map[string]string{sarifFingerprint: f.ID},
 			Properties:          findingProperties(f),
 		}
@@ -182,6 +207,9 @@ func SARIF(w io.Writer, s *finding.Scan, _ Options) error {
 				Name: s.Tool.Name, Version: s.Tool.Version,
 				InformationURI: "https://github.com/trustaudit/trustaudit", Rules: rules,
 			}},
+			OriginalURIBaseIDs: map[string]sarifArtifactBase{sarifResourceBase: {Description: sarifMessage{
+				Text: "The audited AWS resources, as account/region/kind/name; each result's logical location is the resource's ARN.",
+			}}},
 			Invocations: []sarifInvocation{inv},
 			Results:     results,
 			Properties: map[string]any{
@@ -322,6 +350,19 @@ func resourceName(arn string) string {
 		return res[i+1:]
 	}
 	return res
+}
+
+// resourcePath is a finding's pseudo-path under sarifResourceBase: URL path segments, so a
+// name with a slash or a space stays one segment.
+func resourcePath(f finding.Finding) string {
+	seg := []string{f.Account, f.Region, f.Kind, resourceName(f.ResourceARN)}
+	for i, s := range seg {
+		if s == "" {
+			s = "unknown"
+		}
+		seg[i] = url.PathEscape(s)
+	}
+	return strings.Join(seg, "/")
 }
 
 func nonNil(s []string) []string {
