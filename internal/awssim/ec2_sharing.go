@@ -235,7 +235,10 @@ func ec2DescribeSnapshots(s *Server, c *Call) (any, error) {
 	if rb := ec2List(c, "RestorableBy"); len(rb) > 0 {
 		vis = slices.DeleteFunc(vis, func(o ec2Owned) bool {
 			for _, who := range rb {
-				if slices.Contains(o.res.Shares, who) || (who != "all" && (who == o.owner || (who == "self" && o.owner == c.Account))) {
+				if who == "self" {
+					who = c.Account
+				}
+				if slices.Contains(o.res.Shares, who) || who == o.owner {
 					return false
 				}
 			}

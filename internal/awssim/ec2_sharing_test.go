@@ -88,6 +88,13 @@ func TestEC2DescribeSnapshotsPaginatesOwnSnapshots(t *testing.T) {
 	if len(out.Snapshots) != 1 || aws.ToString(out.Snapshots[0].SnapshotId) != "snap-0000" {
 		t.Errorf("RestorableBy=all lists %v, want only the public snap-0000", out.Snapshots)
 	}
+	out, err = other.DescribeSnapshots(ctx, &ec2.DescribeSnapshotsInput{OwnerIds: []string{shareOwner}, RestorableByUserIds: []string{"self"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Snapshots) != 1 || aws.ToString(out.Snapshots[0].SnapshotId) != "snap-0001" {
+		t.Errorf("the owner's snapshots restorable by the other account itself: %d, want snap-0001 (shared with it by id)", len(out.Snapshots))
+	}
 	out, err = other.DescribeSnapshots(ctx, &ec2.DescribeSnapshotsInput{})
 	if err != nil {
 		t.Fatal(err)
