@@ -21,6 +21,9 @@ func init() {
 			evs[i].Source = src
 		}
 		table[src] = append(table[src], evs...)
+		// Every read of these services (a scan's own GetBucketPolicy per bucket among them)
+		// is a management event: ask for the policy changes by name, never page the reads.
+		lookupByName[src] = true
 	}
 	add("s3.amazonaws.com",
 		Event{Name: "PutBucketPolicy", Kind: access.KindS3Bucket, Rebuild: s3PutBucketPolicy},

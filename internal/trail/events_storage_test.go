@@ -151,3 +151,22 @@ func TestStorageEventErrorsNameTheField(t *testing.T) {
 		}
 	}
 }
+
+// A lookup asks for the storage services' policy changes by event name: their event
+// history is mostly reads (a scan alone records one GetBucketPolicy per bucket).
+func TestStorageSourcesAreLookedUpByName(t *testing.T) {
+	byName := map[string]bool{}
+	for _, q := range lookupQueries() {
+		if q.key == "EventName" {
+			byName[q.value] = true
+		}
+		if q.key == "EventSource" && (q.value == "s3.amazonaws.com" || q.value == "es.amazonaws.com") {
+			t.Errorf("LookupEvents pages through every %s event", q.value)
+		}
+	}
+	for _, n := range []string{"PutBucketPolicy", "PutBucketAcl", "PutAccessPointPolicy", "PutFileSystemPolicy", "SetVaultAccessPolicy", "PutBackupVaultAccessPolicy", "UpdateDomainConfig", "UpdateElasticsearchDomainConfig", "UpdateRestApi"} {
+		if !byName[n] {
+			t.Errorf("LookupEvents does not ask for %s", n)
+		}
+	}
+}
