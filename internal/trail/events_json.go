@@ -49,6 +49,12 @@ func init() {
 		Event{Name: "PutPermission", Kind: access.KindEventBridgeBus, Rebuild: eventsPutPermission},
 		Event{Name: "RemovePermission", Kind: access.KindEventBridgeBus, Removal: true, Rebuild: eventsRemovePermission},
 	)
+	// KMS (Decrypt, GenerateDataKey), Secrets Manager (GetSecretValue), ECR
+	// (GetAuthorizationToken, BatchGetImage) and CloudWatch Logs (Describe*) record far more
+	// reads than policy changes: LookupEvents is asked for the changes by name.
+	for _, src := range []string{"kms.amazonaws.com", "secretsmanager.amazonaws.com", "ecr.amazonaws.com", "logs.amazonaws.com"} {
+		lookupByName[src] = true
+	}
 	add("logs.amazonaws.com",
 		Event{Name: "PutResourcePolicy", Kind: access.KindLogsResourcePolicy, Rebuild: logsPutResourcePolicy},
 		Event{Name: "DeleteResourcePolicy", Kind: access.KindLogsResourcePolicy, Removal: true, Rebuild: logsDeleteResourcePolicy},

@@ -1,12 +1,19 @@
 package trail
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"golang.org/x/time/rate"
 
 	"github.com/trustaudit/trustaudit/internal/access"
+	"github.com/trustaudit/trustaudit/internal/awssim"
 	"github.com/trustaudit/trustaudit/internal/finding"
 	"github.com/trustaudit/trustaudit/internal/policy"
 )
@@ -183,5 +190,45 @@ func TestDetectorJudgesJSONServiceEvents(t *testing.T) {
 	}
 	if _, matched := d.Counts(); matched != int64(len(records)) {
 		t.Errorf("%d records matched, want %d", matched, len(records))
+	}
+}
+
+// KMS records every Decrypt: LookupEvents asks for its policy changes by name, so the
+// noise is never paged through and a grant to an outsider is still found.
+func TestLookupAsksKMSByEventName(t *testing.T) {
+	s := startSim(t, awssim.Options{NoQuotas: true})
+	now := time.Now().UTC()
+	rec := func(id, name, params string, at time.Time) []byte {
+		return []byte(fmt.Sprintf(`{"eventVersion":"1.09","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/ops","accountId":"111122223333"},"eventTime":%q,"eventSource":"kms.amazonaws.com","eventName":%q,"awsRegion":"us-east-1","requestParameters":%s,"eventID":%q,"eventType":"AwsApiCall","recipientAccountId":"111122223333"}`,
+			at.Format(time.RFC3339), name, params, id))
+	}
+	var recs [][]byte
+	for i := range 120 {
+		recs = append(recs, rec(fmt.Sprintf("noise-%d", i), "Decrypt", `{"encryptionAlgorithm":"SYMMETRIC_DEFAULT"}`, now.Add(-time.Duration(i)*time.Minute)))
+	}
+	recs = append(recs, rec("grant-1", "CreateGrant", `{"keyId":"k","granteePrincipal":"arn:aws:iam::999988887777:root","operations":["Decrypt"]}`, now.Add(-time.Hour)))
+	if err := s.AddTrailEvents("111122223333", "us-east-1", recs...); err != nil {
+		t.Fatal(err)
+	}
+	d := NewDetector(Options{Boundary: boundary(t)})
+	src := Lookup{Client: cloudtrail.NewFromConfig(s.Config(simKey, "us-east-1")), Account: "111122223333", Region: "us-east-1", Limiter: rate.NewLimiter(rate.Inf, 1)}
+	if err := d.Run(context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, det := range d.Detections() {
+		got = append(got, det.Finding.Rule+" "+det.Finding.ResourceARN)
+	}
+	if want := []string{"trail/kms-key/untrusted-account arn:aws:kms:us-east-1:111122223333:key/k"}; !slices.Equal(got, want) {
+		t.Errorf("detections %v, want %v", got, want)
+	}
+	var calls int64
+	for _, c := range s.Counters() {
+		if c.Operation == "LookupEvents" {
+			calls += c.N
+		}
+	}
+	if want := int64(len(lookupQueries())); calls != want {
+		t.Errorf("LookupEvents calls = %d, want one per query (%d): the Decrypt events were paged through", calls, want)
 	}
 }
