@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/trustaudit/trustaudit/internal/access"
+	"github.com/trustaudit/trustaudit/internal/policy"
 	"github.com/trustaudit/trustaudit/internal/world"
 )
 
@@ -214,6 +216,9 @@ func (s *Server) s3ConfigOp(c *Call, r *http.Request, bucket string) (int, []byt
 		body, err := readAllBody(r)
 		if err != nil || !jsonObject(body) {
 			return 0, nil, &s3Error{http.StatusBadRequest, "MalformedPolicy", "Policies must be valid JSON and the first byte must be '{'", nil}
+		}
+		if s3Blocks(acct, b, "BlockPublicPolicy") && s3PublicPolicy(acct.ID, "arn:"+partitionOf(reg.Name)+":s3:::"+b.Name, access.KindS3Bucket, body) {
+			return 0, nil, errS3AccessDenied
 		}
 		b.Policy = world.Policy(body)
 		return http.StatusNoContent, nil, nil
@@ -444,6 +449,9 @@ func (s *Server) s3ControlOp(c *Call, r *http.Request) (int, []byte, *s3Error) {
 		if err != nil || xml.Unmarshal(body, &req) != nil || !jsonObject([]byte(req.Policy)) {
 			return 0, nil, &s3Error{http.StatusBadRequest, "MalformedPolicy", "Policies must be valid JSON and the first byte must be '{'", nil}
 		}
+		if s3Blocks(a, ap, "BlockPublicPolicy") && s3PublicPolicy(a.ID, "", access.KindS3AccessPoint, []byte(req.Policy)) {
+			return 0, nil, errS3AccessDenied
+		}
 		ap.Policy = world.Policy(req.Policy)
 		return http.StatusOK, nil, nil
 	case "DeleteAccessPointPolicy":
@@ -586,7 +594,7 @@ func (s *Server) putBucketACL(r *http.Request, acct *world.Account, b *world.Res
 			grants[i].Permissions = append(grants[i].Permissions, g.Permission)
 		}
 	}
-	blocked := strings.EqualFold(b.Attributes["BlockPublicAcls"], "true") || strings.EqualFold(acct.Settings["s3:BlockPublicAcls"], "true")
+	blocked := s3Blocks(acct, b, "BlockPublicAcls")
 	for _, g := range grants {
 		if blocked && (g.Grantee == "http://acs.amazonaws.com/groups/global/AllUsers" || g.Grantee == "http://acs.amazonaws.com/groups/global/AuthenticatedUsers") {
 			return 0, nil, errS3AccessDenied
@@ -594,4 +602,19 @@ func (s *Server) putBucketACL(r *http.Request, acct *world.Account, b *world.Res
 	}
 	b.Grants = grants
 	return http.StatusOK, nil, nil
+}
+
+// s3Blocks reports whether a public access block flag is on for the resource or the account.
+func s3Blocks(acct *world.Account, r *world.Resource, flag string) bool {
+	return strings.EqualFold(r.Attributes[flag], "true") || strings.EqualFold(acct.Settings["s3:"+flag], "true")
+}
+
+// s3PublicPolicy reports whether a policy grants the public, which BlockPublicPolicy makes
+// S3 refuse to store. S3 has its own definition of public; the simulator uses trustaudit's.
+func s3PublicPolicy(owner, arn string, k access.Kind, doc []byte) bool {
+	d, err := policy.Parse(doc)
+	if err != nil {
+		return false
+	}
+	return access.Evaluate(access.Input{Kind: k, Owner: owner, ResourceARN: arn, Doc: d}, access.Boundary{}).Public
 }

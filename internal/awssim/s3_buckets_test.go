@@ -152,6 +152,11 @@ func TestS3BucketPolicyACLAndPublicAccessBlock(t *testing.T) {
 	if _, err := c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("third"), Policy: aws.String("not json")}); s3Code(err) != "MalformedPolicy" {
 		t.Errorf("PutBucketPolicy not JSON: %v", err)
 	}
+	// "quiet" blocks public policies: S3 refuses to store one.
+	public := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::quiet/*"}]}`
+	if _, err := c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("quiet"), Policy: aws.String(public)}); s3Code(err) != "AccessDenied" {
+		t.Errorf("public policy under BlockPublicPolicy: %v", err)
+	}
 	if _, err := c.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: aws.String("pub")}); err != nil {
 		t.Fatal(err)
 	}
