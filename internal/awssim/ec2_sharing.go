@@ -24,6 +24,24 @@ func init() {
 	handleQuery("ec2", "DescribeImages", ec2DescribeImages)
 	handleQuery("ec2", "DescribeImageAttribute", ec2DescribeImageAttribute)
 	handleQuery("ec2", "ModifyImageAttribute", ec2ModifyImageAttribute)
+	handleQuery("ec2", "GetSnapshotBlockPublicAccessState", ec2GetSnapshotBPA)
+}
+
+// snapshotBPASetting is the account setting holding a region's snapshot block public
+// access state ("ec2:SnapshotBlockPublicAccessState/us-east-1"); unset is "unblocked".
+const snapshotBPASetting = "ec2:SnapshotBlockPublicAccessState/"
+
+type getSnapshotBPAResult struct {
+	State     string `xml:"state"`
+	ManagedBy string `xml:"managedBy"`
+}
+
+func ec2GetSnapshotBPA(s *Server, c *Call) (any, error) {
+	if _, err := s.region(c); err != nil {
+		return nil, err
+	}
+	state := firstNonEmpty(s.account(c.Account).Settings[snapshotBPASetting+c.Region], "unblocked")
+	return getSnapshotBPAResult{State: state, ManagedBy: "account"}, nil
 }
 
 const (
@@ -420,6 +438,9 @@ func ec2ModifySnapshotAttribute(s *Server, c *Call) (any, error) {
 	}
 	if slices.Contains(add, "all") && x.Attributes["Encrypted"] == "true" {
 		return nil, ec2Invalid("OperationNotPermitted", "Encrypted snapshots with EBS default key cannot be shared")
+	}
+	if slices.Contains(add, "all") && s.account(c.Account).Settings[snapshotBPASetting+c.Region] != "" && s.account(c.Account).Settings[snapshotBPASetting+c.Region] != "unblocked" {
+		return nil, ec2Invalid("OperationNotPermitted", "Public sharing of snapshots is blocked by snapshot block public access in this region.")
 	}
 	x.Shares = applyShares(x.Shares, add, remove)
 	return ec2ReturnResult{Return: true}, nil

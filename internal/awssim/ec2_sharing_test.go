@@ -242,3 +242,28 @@ func TestEC2Images(t *testing.T) {
 		t.Errorf("unknown image: %v, want InvalidAMIID.NotFound", err)
 	}
 }
+
+func TestEC2SnapshotBlockPublicAccess(t *testing.T) {
+	w := sharingWorld(3)
+	w.Accounts[0].Settings = map[string]string{"ec2:SnapshotBlockPublicAccessState/us-east-1": "block-new-sharing"}
+	s, err := Start(Options{World: w, NoQuotas: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	ctx := context.Background()
+	for region, want := range map[string]ec2types.SnapshotBlockPublicAccessState{"us-east-1": "block-new-sharing", "eu-west-1": "unblocked"} {
+		out, err := ec2.NewFromConfig(s.Config(shareOwnerKey, region)).GetSnapshotBlockPublicAccessState(ctx, &ec2.GetSnapshotBlockPublicAccessStateInput{})
+		if err != nil || out.State != want {
+			t.Errorf("%s: state %v, %v; want %s", region, out, err, want)
+		}
+	}
+	c := ec2.NewFromConfig(s.Config(shareOwnerKey, "us-east-1"))
+	_, err = c.ModifySnapshotAttribute(ctx, &ec2.ModifySnapshotAttributeInput{SnapshotId: aws.String("snap-0001"), OperationType: ec2types.OperationTypeAdd, GroupNames: []string{"all"}})
+	if apiCode(err) != "OperationNotPermitted" {
+		t.Errorf("making a snapshot public under block public access: %v, want OperationNotPermitted", err)
+	}
+	if _, err := c.ModifySnapshotAttribute(ctx, &ec2.ModifySnapshotAttributeInput{SnapshotId: aws.String("snap-0001"), OperationType: ec2types.OperationTypeAdd, UserIds: []string{"333333333333"}}); err != nil {
+		t.Errorf("sharing with an account under block public access: %v", err)
+	}
+}

@@ -3,6 +3,7 @@ package kinds
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -17,7 +18,7 @@ import (
 var _ DocumentRemediator = EBSSnapshot{}
 
 func (EBSSnapshot) FixActions() []string {
-	return []string{"ec2:DescribeSnapshotAttribute", "ec2:ModifySnapshotAttribute"}
+	return []string{"ec2:DescribeSnapshotAttribute", "ec2:GetSnapshotBlockPublicAccessState", "ec2:ModifySnapshotAttribute"}
 }
 
 // CanDelete is true: a snapshot shared with no one is the private default.
@@ -28,14 +29,32 @@ func (EBSSnapshot) ReadPolicy(ctx context.Context, cfg aws.Config, ref PolicyRef
 	if err != nil {
 		return LivePolicy{}, err
 	}
-	shares, found, err := readSnapshotShares(ctx, ec2.NewFromConfig(cfg), id)
+	c := ec2.NewFromConfig(cfg)
+	shares, found, err := readSnapshotShares(ctx, c, id)
 	if err != nil {
 		return LivePolicy{}, fmt.Errorf("ec2:DescribeSnapshotAttribute %s: %w", id, err)
 	}
 	if !found {
 		return LivePolicy{}, fmt.Errorf("ec2:DescribeSnapshotAttribute %s: %w", id, ErrNoSuchResource)
 	}
+	blocked, err := snapshotBlockedLive(ctx, c)
+	if err != nil {
+		return LivePolicy{}, err
+	}
+	if blocked {
+		shares = withoutAll(shares)
+	}
 	return LivePolicy{Document: shareDocument(ebsCreateVolume, Partition(cfg.Region), ref.ResourceARN, shares)}, nil
+}
+
+// snapshotBlockedLive reads whether block public access neutralises "all" now, so the
+// document read for a fix is the one the scan judged.
+func snapshotBlockedLive(ctx context.Context, c *ec2.Client) (bool, error) {
+	state, err := readSnapshotBPA(ctx, c)
+	if err != nil {
+		return false, fmt.Errorf("ec2:GetSnapshotBlockPublicAccessState: %w", err)
+	}
+	return state == bpaBlockAll, nil
 }
 
 func (EBSSnapshot) WritePolicy(ctx context.Context, cfg aws.Config, ref PolicyRef, doc string) error {
@@ -57,6 +76,15 @@ func (EBSSnapshot) WritePolicy(ctx context.Context, cfg aws.Config, ref PolicyRe
 	}
 	if !found {
 		return fmt.Errorf("ec2:DescribeSnapshotAttribute %s: %w", id, ErrNoSuchResource)
+	}
+	// A neutralised "all" is not in the document (the scan did not judge it): it is
+	// neither the fix's to remove nor the restore's to add.
+	blocked, err := snapshotBlockedLive(ctx, c)
+	if err != nil {
+		return err
+	}
+	if blocked {
+		want.all = slices.Contains(live, shareAll)
 	}
 	add, remove, err := shareChange(Partition(cfg.Region), ref.ResourceARN, ebsCreateVolume, live, want)
 	if err != nil {

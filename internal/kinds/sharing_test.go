@@ -49,6 +49,9 @@ type sharingCase struct {
 	remain   []string
 	// calls are the API calls the scan must make, exactly.
 	calls map[string]int64
+	// settings are the account's settings; notices how many notices the scan must give.
+	settings map[string]string
+	notices  int
 }
 
 func sharingWorld(c sharingCase) *world.World {
@@ -56,6 +59,7 @@ func sharingWorld(c sharingCase) *world.World {
 		SchemaVersion: world.SchemaVersion,
 		Accounts: []world.Account{{
 			ID:         shOwner,
+			Settings:   c.settings,
 			AccessKeys: []world.AccessKey{{ID: shKey, ARN: "arn:aws:iam::" + shOwner + ":user/auditor"}},
 			Regions:    []world.Region{{Name: shRegion, Resources: slices.Clone(c.resources)}},
 		}},
@@ -134,6 +138,9 @@ func runSharingCase(t *testing.T, c sharingCase) {
 		if f.Kind != c.kind || f.Account != shOwner || f.Region != shRegion || f.Explanation == "" {
 			t.Errorf("finding %+v: wrong kind, account or region, or no explanation", f)
 		}
+	}
+	if len(s1.Notices) != c.notices {
+		t.Errorf("notices %q, want %d", s1.Notices, c.notices)
 	}
 	if got := s1.Resources[c.kind]; got != len(listed) {
 		t.Errorf("resources = %d, want %d", got, len(listed))
