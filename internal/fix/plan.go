@@ -529,10 +529,16 @@ func planRewrite(c *Change, r kinds.DocumentRemediator, tree *node, doc *policy.
 	}
 	if len(kept) == 0 {
 		if !r.CanDelete() {
-			// A trust policy cannot be empty: leave it and say so.
-			reason := "no statement would remain, and a trust policy cannot be empty"
+			// Some policies cannot be removed (a role's trust policy, a key policy, a topic
+			// policy): leave it and say so.
+			noun := access.Kind(c.Kind).Noun()
+			reason := "no statement would remain, and the " + noun + "'s policy cannot be removed"
+			advice := "replace the policy with one that grants only your accounts, or delete the " + noun + " if nobody needs it"
+			if c.Kind == string(access.KindIAMRole) {
+				advice = "delete the role if nobody should assume it, or replace the trust policy with one that trusts only your accounts"
+			}
 			for _, j := range handled {
-				c.Manual = append(c.Manual, manual(j, reason, "delete the role if nobody should assume it, or replace the trust policy with one that trusts only your accounts"))
+				c.Manual = append(c.Manual, manual(j, reason, advice))
 			}
 			c.Removals = nil
 			return

@@ -25,6 +25,8 @@ func planFor(t *testing.T, kind, doc string, ids func([]finding.Finding) []strin
 		w.Accounts[0].Regions[0].SESIdentities = []world.SESIdentity{{Identity: "example.com", Type: world.SESDomain, Policies: map[string]world.Policy{"p": world.Policy(doc)}}}
 	case "iam-role":
 		w.Accounts[0].IAM.Roles = []world.Role{{Name: "r", AssumeRolePolicy: world.Policy(doc)}}
+	default:
+		w.Accounts[0].Regions[0].Resources = []world.Resource{{Kind: kind, Name: "r", Policy: world.Policy(doc)}}
 	}
 	e := &env{t: t}
 	var err error
@@ -61,6 +63,7 @@ func TestPlanRewrite(t *testing.T) {
 		keep    []string
 		gone    []string
 		manual  int
+		reason  string // in the first manual action, when not ""
 	}{
 		{
 			name:    "only the untrusted principal of a list goes",
@@ -119,6 +122,14 @@ func TestPlanRewrite(t *testing.T) {
 			doc:    `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}]}`,
 			action: fix.ActionNone,
 			manual: 1,
+		},
+		{
+			name:   "a topic policy left with no statement is left for a person, in the topic's words",
+			kind:   "sns-topic",
+			doc:    `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"sns:Publish","Resource":"*"}]}`,
+			action: fix.ActionNone,
+			manual: 1,
+			reason: "the SNS topic's policy cannot be removed",
 		},
 		{
 			name:   "an untrusted organization let in by a condition needs a person",
@@ -186,6 +197,9 @@ func TestPlanRewrite(t *testing.T) {
 			}
 			if len(c.Manual) != tt.manual {
 				t.Errorf("%d manual actions, want %d: %+v", len(c.Manual), tt.manual, c.Manual)
+			}
+			if tt.reason != "" && (len(c.Manual) == 0 || !strings.Contains(c.Manual[0].Reason, tt.reason)) {
+				t.Errorf("manual actions %+v, want a reason with %q", c.Manual, tt.reason)
 			}
 			if c.Action == fix.ActionNone && len(c.Removals) > 0 {
 				t.Errorf("no change, yet removals listed: %+v", c.Removals)
