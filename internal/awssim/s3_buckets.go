@@ -113,6 +113,9 @@ func (s *Server) serveS3Config(w http.ResponseWriter, r *http.Request, c *Call, 
 	if err := s.sleep(r.Context()); err != nil {
 		return true
 	}
+	if s.networkFault(w, r, c) {
+		return true
+	}
 	if s.opts.Faults.ErrorRate > 0 && s.float64() < s.opts.Faults.ErrorRate {
 		s.count(c, "fault")
 		writeErr(&s3Error{http.StatusServiceUnavailable, "ServiceUnavailable", "Please reduce your request rate.", nil})

@@ -278,3 +278,22 @@ func TestS3PutBucketACL(t *testing.T) {
 		t.Errorf("public ACL under BlockPublicAcls: %v", err)
 	}
 }
+
+// A region that refuses connections refuses S3 too: S3 has its own protocol path, and a
+// scan's unreachable-region handling is only tested if every protocol honours the fault.
+func TestS3HonoursNetworkFaults(t *testing.T) {
+	s, err := Start(Options{World: s3World(), NoQuotas: true, Faults: Faults{Refuse: []string{"eu-west-1"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	for _, region := range []string{"us-east-1", "eu-west-1"} {
+		cfg := s.Config("AKIAS3OWNER", region)
+		cfg.Retryer = func() aws.Retryer { return aws.NopRetryer{} }
+		_, err := s3.NewFromConfig(cfg).GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: aws.String("pub")})
+		if refused := err != nil && s3Code(err) == ""; refused != (region == "eu-west-1") {
+			t.Errorf("%s: err %v, want refused only in eu-west-1", region, err)
+		}
+	}
+}

@@ -306,6 +306,26 @@ func (s *Server) requestID() string {
 	return fmt.Sprintf("%08x-%04x-%04x-%04x-%012x", a>>32, (a>>16)&0xffff, a&0xffff, b>>48, b&0xffffffffffff)
 }
 
+// networkFault plays a region that refuses connections or never answers, for every protocol.
+// It reports whether it took the request.
+func (s *Server) networkFault(w http.ResponseWriter, r *http.Request, c *Call) bool {
+	switch {
+	case contains(s.opts.Faults.Refuse, c.Region):
+		s.count(c, "fault")
+		refuse(w)
+		return true
+	case contains(s.opts.Faults.Unreachable, c.Region):
+		s.count(c, "fault")
+		select {
+		case <-r.Context().Done():
+		case <-s.closing:
+		}
+		refuse(w)
+		return true
+	}
+	return false
+}
+
 // ServeHTTP decodes, routes, accounts for and answers one request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/_sim/") {
@@ -352,18 +372,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := s.sleep(r.Context()); err != nil {
 		return
 	}
-	if contains(s.opts.Faults.Refuse, c.Region) {
-		s.count(c, "fault")
-		refuse(w)
-		return
-	}
-	if contains(s.opts.Faults.Unreachable, c.Region) {
-		s.count(c, "fault")
-		select {
-		case <-r.Context().Done():
-		case <-s.closing:
-		}
-		refuse(w)
+	if s.networkFault(w, r, c) {
 		return
 	}
 	if s.opts.Faults.ErrorRate > 0 && s.float64() < s.opts.Faults.ErrorRate {
