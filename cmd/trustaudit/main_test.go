@@ -164,7 +164,7 @@ func cmdSimCalls(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	seen := map[string]bool{}
 	for _, c := range v.(*awssim.Server).Counters() {
-		seen[c.Service+":"+c.Operation] = true
+		seen[awssim.IAMAction(c.Service, c.Operation)] = true
 	}
 	var outside, all []string
 	for a := range seen {

@@ -2,9 +2,7 @@ package kinds_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -442,50 +440,5 @@ func TestJSONKindsDeriveARNs(t *testing.T) {
 		if !slices.Equal(got, want) || len(got) == 0 {
 			t.Errorf("%s: without ARNs %v, with %v", tc.kind, got, want)
 		}
-	}
-}
-
-// TestDemoFragment scans the resources testdata/demo_json_kinds.json proposes for the demo
-// world (account 111122223333, us-east-1): each must produce the finding the demo promises.
-func TestDemoFragment(t *testing.T) {
-	raw, err := os.ReadFile("testdata/demo_json_kinds.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rs []world.Resource
-	if err := json.Unmarshal(raw, &rs); err != nil {
-		t.Fatal(err)
-	}
-	const demo = "111122223333"
-	w := &world.World{SchemaVersion: world.SchemaVersion, Accounts: []world.Account{{
-		ID: demo, AccessKeys: []world.AccessKey{{ID: accessKey, ARN: "arn:aws:iam::" + demo + ":user/auditor"}},
-		Regions: []world.Region{{Name: region, Resources: rs}},
-	}}}
-	if err := w.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	sim := startSim(t, w)
-	var ks []kinds.Kind
-	for _, name := range []string{"ecr-registry", "ecr-repository", "eventbridge-bus", "kms-key", "logs-destination", "logs-resource-policy", "secretsmanager-secret", "sns-topic", "sqs-queue"} {
-		k, _ := kinds.Get(name)
-		ks = append(ks, k)
-	}
-	b, _ := access.NewBoundary([]string{"444455556666"}, nil)
-	sc, _, err := scan.Run(context.Background(), scan.Options{Config: sim.Config(accessKey, region), Boundary: b, RateScale: 100, Regions: []string{region}, KindSet: ks})
-	if err != nil || len(sc.Gaps) > 0 {
-		t.Fatalf("%v %v", err, sc.Gaps)
-	}
-	want := []string{
-		"ecr-registry/untrusted-account", "ecr-repository/untrusted-account", "eventbridge-bus/public",
-		"kms-key/untrusted-account", "logs-destination/public", "logs-resource-policy/untrusted-account",
-		"secretsmanager-secret/public", "sns-topic/untrusted-account", "sqs-queue/public",
-	}
-	var got []string
-	for _, f := range sc.Findings {
-		got = append(got, f.Rule)
-	}
-	sort.Strings(got)
-	if !slices.Equal(got, want) {
-		t.Errorf("demo findings\n got %v\nwant %v", got, want)
 	}
 }

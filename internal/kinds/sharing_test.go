@@ -2,10 +2,8 @@ package kinds_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
-	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -249,53 +247,5 @@ func snapshotLikeAfterFix(prefix string) map[string][]string {
 	return map[string][]string{
 		prefix + "public": nil, prefix + "foreign": nil, prefix + "trusted": {shTrusted},
 		prefix + "mixed": {shTrusted}, prefix + "clean": nil,
-	}
-}
-
-// TestSharingDemoFragment scans the resources testdata/demo_sharing_kinds.json proposes for
-// the demo world (account 111122223333, by region), with the demo's trust boundary: one
-// finding of every sharing kind, and nothing for the snapshot shared inside the
-// organization or the automated RDS snapshot.
-func TestSharingDemoFragment(t *testing.T) {
-	raw, err := os.ReadFile("testdata/demo_sharing_kinds.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var byRegion map[string][]world.Resource
-	if err := json.Unmarshal(raw, &byRegion); err != nil {
-		t.Fatal(err)
-	}
-	w := sharingWorld(sharingCase{})
-	w.Accounts[0].Regions = nil
-	for _, r := range []string{"eu-west-1", "us-east-1"} {
-		w.Accounts[0].Regions = append(w.Accounts[0].Regions, world.Region{Name: r, Resources: byRegion[r]})
-	}
-	if err := w.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	sim, err := awssim.Start(awssim.Options{World: w, TimeScale: shScale})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sim.Close() })
-	b, _ := access.NewBoundary([]string{"444455556666"}, []string{"o-demo0000001"})
-	sc, _, err := scan.Run(context.Background(), scan.Options{Config: sim.Config(shKey, "us-east-1"), Boundary: b, RateScale: shScale,
-		Regions: []string{"eu-west-1", "us-east-1"}, Kinds: []string{"ebs-snapshot", "ec2-ami", "rds-snapshot", "rds-cluster-snapshot"}})
-	if err != nil || len(sc.Gaps) > 0 {
-		t.Fatalf("%v %v", err, sc.Gaps)
-	}
-	var got []string
-	for _, f := range sc.Findings {
-		got = append(got, f.Rule+" "+f.ResourceARN)
-	}
-	sort.Strings(got)
-	want := []string{
-		"ebs-snapshot/public arn:aws:ec2:us-east-1::snapshot/snap-0a1b2c3d4e5f60718",
-		"ec2-ami/untrusted-account arn:aws:ec2:us-east-1::image/ami-0123456789abcdef0",
-		"rds-cluster-snapshot/public arn:aws:rds:eu-west-1:111122223333:cluster-snapshot:billing-aurora-final",
-		"rds-snapshot/untrusted-account arn:aws:rds:eu-west-1:111122223333:snapshot:orders-db-manual-2024-06",
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("demo findings (-want +got):\n%s", diff)
 	}
 }

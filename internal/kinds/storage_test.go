@@ -2,9 +2,7 @@ package kinds_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -426,55 +424,5 @@ func TestStorageKindsFixRestore(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// TestStorageDemoFragment scans the resources testdata/demo_storage_kinds.json proposes for
-// the demo world (account 111122223333, by region): a finding of every storage kind, and
-// the notice of a public ACL the public access block neutralises.
-func TestStorageDemoFragment(t *testing.T) {
-	raw, err := os.ReadFile("testdata/demo_storage_kinds.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var byRegion map[string][]world.Resource
-	if err := json.Unmarshal(raw, &byRegion); err != nil {
-		t.Fatal(err)
-	}
-	const demo = "111122223333"
-	tc := stCase{kind: "s3-bucket"}
-	for _, r := range []string{"eu-west-1", "us-east-1"} {
-		tc.regions = append(tc.regions, world.Region{Name: r, Resources: byRegion[r]})
-	}
-	w := stWorld(tc)
-	w.Accounts[0].ID = demo
-	w.Accounts[0].AccessKeys[0].ARN = "arn:aws:iam::" + demo + ":user/auditor"
-	if err := w.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	sim := stStart(t, w)
-	b, _ := access.NewBoundary([]string{"444455556666"}, []string{"o-demo0000001"})
-	sc, _, err := scan.Run(context.Background(), scan.Options{Config: sim.Config(stKey, "us-east-1"), Boundary: b, RateScale: 100,
-		Regions: []string{"eu-west-1", "us-east-1"}, Kinds: []string{"s3-bucket", "s3-access-point", "efs-filesystem", "glacier-vault",
-			"backup-vault", "opensearch-domain", "acm-pca", "apigateway-rest-api"}, RequestTimeout: 5 * time.Second, RegionTimeout: 10 * time.Second})
-	if err != nil || len(sc.Gaps) > 0 {
-		t.Fatalf("%v %v", err, sc.Gaps)
-	}
-	want := []string{
-		"acm-pca/untrusted-account arn:aws:acm-pca:us-east-1:111122223333:certificate-authority/c0ffee00-0000-4000-8000-000000000001",
-		"apigateway-rest-api/public arn:aws:apigateway:us-east-1::/restapis/a1b2c3d4e5",
-		"backup-vault/untrusted-account arn:aws:backup:us-east-1:111122223333:backup-vault:demo-backups",
-		"efs-filesystem/public arn:aws:elasticfilesystem:eu-west-1:111122223333:file-system/fs-0de0000000000001",
-		"glacier-vault/untrusted-account arn:aws:glacier:us-east-1:111122223333:vaults/demo-archive",
-		"opensearch-domain/public arn:aws:es:eu-west-1:111122223333:domain/demo-logs",
-		"s3-access-point/untrusted-account arn:aws:s3:us-east-1:111122223333:accesspoint/partner-reader",
-		"s3-bucket/public arn:aws:s3:::demo-partner-drop",
-		"s3-bucket/public arn:aws:s3:::demo-public-assets",
-	}
-	if got := stKeys(sc); !slices.Equal(got, want) {
-		t.Errorf("demo findings\n got %q\nwant %q", got, want)
-	}
-	if len(sc.Notices) != 1 || !strings.Contains(sc.Notices[0], "demo-legacy-acl") {
-		t.Errorf("notices %q, want the one about demo-legacy-acl", sc.Notices)
 	}
 }
