@@ -130,7 +130,9 @@ func TestTrailAWS(t *testing.T) {
 			AccessKeys: []world.AccessKey{{ID: "AKIAEXAMPLEAUDIT", ARN: "arn:aws:iam::111122223333:user/auditor"}},
 			Regions:    []world.Region{{Name: "us-east-1"}, {Name: "eu-west-1"}, {Name: "ap-east-1", OptInStatus: world.OptInDisabled}},
 		}}},
-		Quotas: map[string]float64{"cloudtrail": 2},
+		// CloudTrail's 2 requests/s, ten times faster; the command paces at the same scale.
+		Quotas:    map[string]float64{"cloudtrail": 2},
+		TimeScale: 10,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -151,7 +153,7 @@ func TestTrailAWS(t *testing.T) {
 	if err := sim.AddTrailEvents("111122223333", "eu-west-1", []byte(rec)); err != nil {
 		t.Fatal(err)
 	}
-	code, doc, stderr := runTrailCLI(t, "--format", "json", "--lookup", "--regions", "us-east-1,eu-west-1,ap-east-1")
+	code, doc, stderr := runTrailCLI(t, "--format", "json", "--rate-scale", "10", "--lookup", "--regions", "us-east-1,eu-west-1,ap-east-1")
 	if code != ExitFindings || strings.Join(rules(doc), " ") != "trail/lambda-function/public" {
 		t.Errorf("lookup: exit %d, rules %v; stderr %s", code, rules(doc), stderr)
 	}
@@ -166,7 +168,7 @@ func TestTrailAWS(t *testing.T) {
 			t.Errorf("LookupEvents throttled %d times in %s", c.N, c.Region)
 		}
 	}
-	_, doc, _ = runTrailCLI(t, "--format", "json", "--lookup", "--regions", "eu-west-1")
+	_, doc, _ = runTrailCLI(t, "--format", "json", "--rate-scale", "10", "--lookup", "--regions", "eu-west-1")
 	if !slices.ContainsFunc(doc.Notices, func(n string) bool { return strings.Contains(n, "IAM is global") }) {
 		t.Errorf("notices %q do not warn that IAM events are in us-east-1", doc.Notices)
 	}

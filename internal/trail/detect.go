@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/trustaudit/trustaudit/internal/access"
@@ -53,8 +54,10 @@ type Detection struct {
 }
 
 // Detector judges CloudTrail records one at a time and keeps only what it reports, so its
-// memory does not grow with the number of records read.
+// memory does not grow with the number of records read. Sources may run concurrently (one per
+// region of LookupEvents, each held to its own region's quota): mu serialises what they feed.
 type Detector struct {
+	mu         sync.Mutex
 	opts       Options
 	detections []Detection
 	gaps       []finding.Gap
@@ -91,14 +94,24 @@ func (d *Detector) Run(ctx context.Context, sources ...Source) error {
 
 // AddGap records a source that could not be read (one region of LookupEvents, say), so that
 // the report is not mistaken for a clean one.
-func (d *Detector) AddGap(g finding.Gap) { d.gaps = append(d.gaps, g) }
+func (d *Detector) AddGap(g finding.Gap) {
+	d.mu.Lock()
+	d.gaps = append(d.gaps, g)
+	d.mu.Unlock()
+}
 
 // AddNotice adds a line the report shows as is (what was read, what may be missing).
-func (d *Detector) AddNotice(n string) { d.notices = append(d.notices, n) }
+func (d *Detector) AddNotice(n string) {
+	d.mu.Lock()
+	d.notices = append(d.notices, n)
+	d.mu.Unlock()
+}
 
 // Record judges one record. It returns an error only to stop the run; a record that cannot
 // be judged becomes a gap.
 func (d *Detector) Record(r *Record) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	d.records++
 	ev, ok := Match(r.EventSource, r.EventName)
 	if !ok || !d.opts.Window.Contains(r.EventTime) {
