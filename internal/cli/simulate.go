@@ -125,7 +125,7 @@ func runSimulate(ctx context.Context, ios *iostreams.IOStreams, opts *simulateOp
 			break
 		}
 	}
-	fmt.Fprintf(ios.ErrOut, "  export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=any AWS_REGION=%s\n", keyID, region)
+	fmt.Fprintf(ios.ErrOut, "  export AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=any AWS_REGION=%s AWS_DEFAULT_REGION=%s\n", keyID, region, region)
 	fmt.Fprintf(ios.ErrOut, "  aws sts get-caller-identity\n\n")
 	fmt.Fprintf(ios.ErrOut, "Access keys of this world:\n")
 	for _, a := range w.Accounts {
