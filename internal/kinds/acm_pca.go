@@ -18,17 +18,16 @@ const pcaPage = 1000
 
 // ACMPCA audits every private CA's resource policy, which lets other accounts issue
 // certificates from it: ListCertificateAuthorities (1,000 a page), then GetPolicy per CA.
-var ACMPCA = storageFix{
-	storageKind: &storageKind{
+var ACMPCA = policyFix{
+	policyKind: &policyKind{
 		name:     "acm-pca",
 		actions:  []string{"acm-pca:GetPolicy", "acm-pca:ListCertificateAuthorities"},
-		lane:     Lane{Name: LaneACMPCA, Rate: 20, Ops: []string{"acm-pca:GetPolicy", "acm-pca:ListCertificateAuthorities"}},
+		lanes:    []Lane{{Name: LaneACMPCA, Rate: 20, Ops: []string{"acm-pca:GetPolicy", "acm-pca:ListCertificateAuthorities"}}},
+		listLane: LaneACMPCA,
 		listOp:   "acm-pca:ListCertificateAuthorities",
 		listCall: "acm pca:ListCertificateAuthorities",
-		readOp:   "acm-pca:GetPolicy",
-		readCall: "acm pca:GetPolicy",
 		page:     pcaPage,
-		list: func(ctx context.Context, cfg aws.Config, env Env, token string) ([]world.Resource, string, error) {
+		list: func(ctx context.Context, cfg aws.Config, env Env, token string) ([]listed, string, error) {
 			in := &acmpca.ListCertificateAuthoritiesInput{MaxResults: aws.Int32(pcaPage)}
 			if token != "" {
 				in.NextToken = aws.String(token)
@@ -37,7 +36,7 @@ var ACMPCA = storageFix{
 			if err != nil {
 				return nil, "", err
 			}
-			var rs []world.Resource
+			var rs []listed
 			for _, ca := range out.CertificateAuthorities {
 				arn := aws.ToString(ca.Arn)
 				id, err := parseStorageARN(arn, "acm-pca", "certificate-authority/", "arn:PARTITION:acm-pca:REGION:ACCOUNT:certificate-authority/ID")
@@ -45,20 +44,12 @@ var ACMPCA = storageFix{
 					env.Gap("acm-pca:ListCertificateAuthorities", arn, err)
 					continue
 				}
-				rs = append(rs, world.Resource{Kind: "acm-pca", Name: id, ARN: arn})
+				rs = append(rs, listed{id: arn, res: world.Resource{Kind: "acm-pca", Name: id, ARN: arn}})
 			}
 			return rs, aws.ToString(out.NextToken), nil
 		},
-		read: func(ctx context.Context, cfg aws.Config, _ Env, rs []*world.Resource) error {
-			for _, r := range rs {
-				p, err := pcaReadPolicy(ctx, cfg, r.ARN)
-				if err != nil {
-					return err
-				}
-				r.Policy = world.Policy(p)
-			}
-			return nil
-		},
+		reads:      []policyRead{{lane: LaneACMPCA, op: "acm-pca:GetPolicy", call: "acm pca:GetPolicy", read: readPolicyDoc(pcaReadPolicy)}},
+		dropUnread: true,
 	},
 	fixActions: []string{"acm-pca:DeletePolicy", "acm-pca:GetPolicy", "acm-pca:PutPolicy"},
 	canDelete:  true,

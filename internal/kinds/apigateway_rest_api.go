@@ -23,14 +23,15 @@ const apigwPage = 500
 //
 // There is no remediation: a changed policy takes effect only when the API is deployed
 // again, which trustaudit does not do on anyone's behalf.
-var APIGatewayRestAPI = &storageKind{
+var APIGatewayRestAPI = &policyKind{
 	name:     "apigateway-rest-api",
 	actions:  []string{"apigateway:GET"},
-	lane:     Lane{Name: LaneAPIGateway, Rate: 2.5, Ops: []string{"apigateway:GET"}},
+	lanes:    []Lane{{Name: LaneAPIGateway, Rate: 2.5, Ops: []string{"apigateway:GET"}}},
+	listLane: LaneAPIGateway,
 	listOp:   "apigateway:GET",
 	listCall: "api gateway:GetRestApis",
 	page:     apigwPage,
-	list: func(ctx context.Context, cfg aws.Config, env Env, token string) ([]world.Resource, string, error) {
+	list: func(ctx context.Context, cfg aws.Config, env Env, token string) ([]listed, string, error) {
 		in := &apigateway.GetRestApisInput{Limit: aws.Int32(apigwPage)}
 		if token != "" {
 			in.Position = aws.String(token)
@@ -39,14 +40,14 @@ var APIGatewayRestAPI = &storageKind{
 		if err != nil {
 			return nil, "", err
 		}
-		var rs []world.Resource
+		var rs []listed
 		for _, api := range out.Items {
 			id := aws.ToString(api.Id)
 			r := world.Resource{Kind: "apigateway-rest-api", Name: id,
 				ARN:        fmt.Sprintf("arn:%s:apigateway:%s::/restapis/%s", env.Partition(), env.Region(), id),
 				Attributes: map[string]string{"name": aws.ToString(api.Name)}}
 			r.Policy = world.Policy(apigwPolicy(aws.ToString(api.Policy)))
-			rs = append(rs, r)
+			rs = append(rs, listed{res: r})
 		}
 		return rs, aws.ToString(out.Position), nil
 	},

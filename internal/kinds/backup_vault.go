@@ -19,17 +19,16 @@ const backupPage = 1000
 // BackupVault audits every backup vault's access policy: ListBackupVaults (1,000 a page),
 // then GetBackupVaultAccessPolicy per vault. A grant of backup:CopyIntoBackupVault lets
 // another account copy recovery points in; other grants let it read or delete them.
-var BackupVault = storageFix{
-	storageKind: &storageKind{
+var BackupVault = policyFix{
+	policyKind: &policyKind{
 		name:     "backup-vault",
 		actions:  []string{"backup:GetBackupVaultAccessPolicy", "backup:ListBackupVaults"},
-		lane:     Lane{Name: LaneBackup, Rate: 20, Ops: []string{"backup:GetBackupVaultAccessPolicy", "backup:ListBackupVaults"}},
+		lanes:    []Lane{{Name: LaneBackup, Rate: 20, Ops: []string{"backup:GetBackupVaultAccessPolicy", "backup:ListBackupVaults"}}},
+		listLane: LaneBackup,
 		listOp:   "backup:ListBackupVaults",
 		listCall: "backup:ListBackupVaults",
-		readOp:   "backup:GetBackupVaultAccessPolicy",
-		readCall: "backup:GetBackupVaultAccessPolicy",
 		page:     backupPage,
-		list: func(ctx context.Context, cfg aws.Config, env Env, token string) ([]world.Resource, string, error) {
+		list: func(ctx context.Context, cfg aws.Config, env Env, token string) ([]listed, string, error) {
 			in := &backup.ListBackupVaultsInput{MaxResults: aws.Int32(backupPage)}
 			if token != "" {
 				in.NextToken = aws.String(token)
@@ -38,27 +37,19 @@ var BackupVault = storageFix{
 			if err != nil {
 				return nil, "", err
 			}
-			var rs []world.Resource
+			var rs []listed
 			for _, v := range out.BackupVaultList {
 				name := aws.ToString(v.BackupVaultName)
 				arn := aws.ToString(v.BackupVaultArn)
 				if arn == "" {
 					arn = fmt.Sprintf("arn:%s:backup:%s:%s:backup-vault:%s", env.Partition(), env.Region(), env.Account(), name)
 				}
-				rs = append(rs, world.Resource{Kind: "backup-vault", Name: name, ARN: arn})
+				rs = append(rs, listed{id: name, res: world.Resource{Kind: "backup-vault", Name: name, ARN: arn}})
 			}
 			return rs, aws.ToString(out.NextToken), nil
 		},
-		read: func(ctx context.Context, cfg aws.Config, _ Env, rs []*world.Resource) error {
-			for _, r := range rs {
-				p, err := backupReadPolicy(ctx, cfg, r.Name)
-				if err != nil {
-					return err
-				}
-				r.Policy = world.Policy(p)
-			}
-			return nil
-		},
+		reads:      []policyRead{{lane: LaneBackup, op: "backup:GetBackupVaultAccessPolicy", read: readPolicyDoc(backupReadPolicy)}},
+		dropUnread: true,
 	},
 	fixActions: []string{"backup:DeleteBackupVaultAccessPolicy", "backup:GetBackupVaultAccessPolicy", "backup:PutBackupVaultAccessPolicy"},
 	canDelete:  true,

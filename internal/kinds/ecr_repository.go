@@ -36,7 +36,7 @@ func init() {
 		page:     ecrListPage,
 		list:     listECRRepositories,
 		arn:      arnFormat("arn:%s:ecr:%s:%s:repository/%s"),
-		reads:    []policyRead{{lane: LaneECR, op: "ecr:GetRepositoryPolicy", read: readRepositoryPolicy}},
+		reads:    []policyRead{{lane: LaneECR, op: "ecr:GetRepositoryPolicy", read: perResource(readRepositoryPolicy)}},
 	}})
 }
 

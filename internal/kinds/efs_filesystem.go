@@ -19,17 +19,16 @@ const LaneEFS = "efs"
 // DescribeFileSystemPolicy per file system. Remediation puts the policy back without the
 // offending grants, or deletes it (a file system without a policy is open to IAM identities
 // of the owner account with network access only).
-var EFSFileSystem = storageFix{
-	storageKind: &storageKind{
+var EFSFileSystem = policyFix{
+	policyKind: &policyKind{
 		name:     "efs-filesystem",
 		actions:  []string{"elasticfilesystem:DescribeFileSystemPolicy", "elasticfilesystem:DescribeFileSystems"},
-		lane:     Lane{Name: LaneEFS, Rate: 20, Ops: []string{"elasticfilesystem:DescribeFileSystemPolicy", "elasticfilesystem:DescribeFileSystems"}},
+		lanes:    []Lane{{Name: LaneEFS, Rate: 20, Ops: []string{"elasticfilesystem:DescribeFileSystemPolicy", "elasticfilesystem:DescribeFileSystems"}}},
+		listLane: LaneEFS,
 		listOp:   "elasticfilesystem:DescribeFileSystems",
 		listCall: "efs:DescribeFileSystems",
-		readOp:   "elasticfilesystem:DescribeFileSystemPolicy",
-		readCall: "efs:DescribeFileSystemPolicy",
 		page:     100,
-		list: func(ctx context.Context, cfg aws.Config, env Env, token string) ([]world.Resource, string, error) {
+		list: func(ctx context.Context, cfg aws.Config, env Env, token string) ([]listed, string, error) {
 			in := &efs.DescribeFileSystemsInput{MaxItems: aws.Int32(100)}
 			if token != "" {
 				in.Marker = aws.String(token)
@@ -38,27 +37,19 @@ var EFSFileSystem = storageFix{
 			if err != nil {
 				return nil, "", err
 			}
-			var rs []world.Resource
+			var rs []listed
 			for _, f := range out.FileSystems {
 				id := aws.ToString(f.FileSystemId)
 				arn := aws.ToString(f.FileSystemArn)
 				if arn == "" {
 					arn = fmt.Sprintf("arn:%s:elasticfilesystem:%s:%s:file-system/%s", env.Partition(), env.Region(), env.Account(), id)
 				}
-				rs = append(rs, world.Resource{Kind: "efs-filesystem", Name: id, ARN: arn})
+				rs = append(rs, listed{id: id, res: world.Resource{Kind: "efs-filesystem", Name: id, ARN: arn}})
 			}
 			return rs, aws.ToString(out.NextMarker), nil
 		},
-		read: func(ctx context.Context, cfg aws.Config, _ Env, rs []*world.Resource) error {
-			for _, r := range rs {
-				p, err := efsReadPolicy(ctx, cfg, r.Name)
-				if err != nil {
-					return err
-				}
-				r.Policy = world.Policy(p)
-			}
-			return nil
-		},
+		reads:      []policyRead{{lane: LaneEFS, op: "elasticfilesystem:DescribeFileSystemPolicy", call: "efs:DescribeFileSystemPolicy", read: readPolicyDoc(efsReadPolicy)}},
+		dropUnread: true,
 	},
 	fixActions: []string{"elasticfilesystem:DeleteFileSystemPolicy", "elasticfilesystem:DescribeFileSystemPolicy", "elasticfilesystem:PutFileSystemPolicy"},
 	canDelete:  true,

@@ -35,7 +35,7 @@ func init() {
 		page:     eventsListPage,
 		list:     listEventBuses,
 		arn:      arnFormat("arn:%s:events:%s:%s:event-bus/%s"),
-		reads:    []policyRead{{lane: LaneEvents, op: "events:DescribeEventBus", read: readBusPolicy}},
+		reads:    []policyRead{{lane: LaneEvents, op: "events:DescribeEventBus", read: perResource(readBusPolicy)}},
 	}})
 }
 

@@ -20,17 +20,16 @@ const glacierPage = 10
 // GlacierVault audits every vault's access policy: ListVaults (10 a page), then
 // GetVaultAccessPolicy per vault. The vault lock policy is not read: a locked policy
 // cannot be changed, and AWS documents it for retention controls, not access grants.
-var GlacierVault = storageFix{
-	storageKind: &storageKind{
+var GlacierVault = policyFix{
+	policyKind: &policyKind{
 		name:     "glacier-vault",
 		actions:  []string{"glacier:GetVaultAccessPolicy", "glacier:ListVaults"},
-		lane:     Lane{Name: LaneGlacier, Rate: 20, Ops: []string{"glacier:GetVaultAccessPolicy", "glacier:ListVaults"}},
+		lanes:    []Lane{{Name: LaneGlacier, Rate: 20, Ops: []string{"glacier:GetVaultAccessPolicy", "glacier:ListVaults"}}},
+		listLane: LaneGlacier,
 		listOp:   "glacier:ListVaults",
 		listCall: "glacier:ListVaults",
-		readOp:   "glacier:GetVaultAccessPolicy",
-		readCall: "glacier:GetVaultAccessPolicy",
 		page:     glacierPage,
-		list: func(ctx context.Context, cfg aws.Config, env Env, token string) ([]world.Resource, string, error) {
+		list: func(ctx context.Context, cfg aws.Config, env Env, token string) ([]listed, string, error) {
 			in := &glacier.ListVaultsInput{AccountId: aws.String("-"), Limit: aws.Int32(glacierPage)}
 			if token != "" {
 				in.Marker = aws.String(token)
@@ -39,27 +38,19 @@ var GlacierVault = storageFix{
 			if err != nil {
 				return nil, "", err
 			}
-			var rs []world.Resource
+			var rs []listed
 			for _, v := range out.VaultList {
 				name := aws.ToString(v.VaultName)
 				arn := aws.ToString(v.VaultARN)
 				if arn == "" {
 					arn = fmt.Sprintf("arn:%s:glacier:%s:%s:vaults/%s", env.Partition(), env.Region(), env.Account(), name)
 				}
-				rs = append(rs, world.Resource{Kind: "glacier-vault", Name: name, ARN: arn})
+				rs = append(rs, listed{id: name, res: world.Resource{Kind: "glacier-vault", Name: name, ARN: arn}})
 			}
 			return rs, aws.ToString(out.Marker), nil
 		},
-		read: func(ctx context.Context, cfg aws.Config, _ Env, rs []*world.Resource) error {
-			for _, r := range rs {
-				p, err := glacierReadPolicy(ctx, cfg, r.Name)
-				if err != nil {
-					return err
-				}
-				r.Policy = world.Policy(p)
-			}
-			return nil
-		},
+		reads:      []policyRead{{lane: LaneGlacier, op: "glacier:GetVaultAccessPolicy", read: readPolicyDoc(glacierReadPolicy)}},
+		dropUnread: true,
 	},
 	fixActions: []string{"glacier:DeleteVaultAccessPolicy", "glacier:GetVaultAccessPolicy", "glacier:SetVaultAccessPolicy"},
 	canDelete:  true,

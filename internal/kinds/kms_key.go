@@ -52,8 +52,8 @@ func init() {
 		page:     kmsListPage,
 		list:     listKMSKeys,
 		reads: []policyRead{
-			{lane: LaneKMSGetKeyPolicy, op: "kms:GetKeyPolicy", read: readKeyPolicy},
-			{lane: LaneKMSListGrants, op: "kms:ListGrants", read: readKeyGrants,
+			{lane: LaneKMSGetKeyPolicy, op: "kms:GetKeyPolicy", read: perResource(readKeyPolicy)},
+			{lane: LaneKMSListGrants, op: "kms:ListGrants", read: perResource(readKeyGrants),
 				calls: func(r *world.Resource) int64 { return pages(len(r.Grants), kmsGrantsPage) }},
 		},
 		policies: kmsPolicies,

@@ -27,58 +27,30 @@ const osBatch = 5
 // Remediation rewrites AccessPolicies with UpdateDomainConfig. A policy is never removed
 // outright: what a domain without one allows depends on fine-grained access control, so
 // an empty result is left for a person.
-var OpenSearchDomain = storageFix{
-	storageKind: &storageKind{
+var OpenSearchDomain = policyFix{
+	policyKind: &policyKind{
 		name:     "opensearch-domain",
 		actions:  []string{"es:DescribeDomains", "es:ListDomainNames"},
-		lane:     Lane{Name: LaneOpenSearch, Rate: 20, Ops: []string{"es:DescribeDomains", "es:ListDomainNames"}},
+		lanes:    []Lane{{Name: LaneOpenSearch, Rate: 20, Ops: []string{"es:DescribeDomains", "es:ListDomainNames"}}},
+		listLane: LaneOpenSearch,
 		listOp:   "es:ListDomainNames",
 		listCall: "opensearch:ListDomainNames",
-		readOp:   "es:DescribeDomains",
-		readCall: "opensearch:DescribeDomains",
 		page:     math.MaxInt32, // one call lists every domain
-		batch:    osBatch,
-		list: func(ctx context.Context, cfg aws.Config, env Env, _ string) ([]world.Resource, string, error) {
+		list: func(ctx context.Context, cfg aws.Config, env Env, _ string) ([]listed, string, error) {
 			out, err := opensearch.NewFromConfig(cfg).ListDomainNames(ctx, &opensearch.ListDomainNamesInput{})
 			if err != nil {
 				return nil, "", err
 			}
-			var rs []world.Resource
+			var rs []listed
 			for _, d := range out.DomainNames {
 				name := aws.ToString(d.DomainName)
-				rs = append(rs, world.Resource{Kind: "opensearch-domain", Name: name,
-					ARN: fmt.Sprintf("arn:%s:es:%s:%s:domain/%s", env.Partition(), env.Region(), env.Account(), name)})
+				rs = append(rs, listed{id: name, res: world.Resource{Kind: "opensearch-domain", Name: name,
+					ARN: fmt.Sprintf("arn:%s:es:%s:%s:domain/%s", env.Partition(), env.Region(), env.Account(), name)}})
 			}
 			return rs, "", nil
 		},
-		read: func(ctx context.Context, cfg aws.Config, _ Env, rs []*world.Resource) error {
-			names := make([]string, len(rs))
-			for i, r := range rs {
-				names[i] = r.Name
-			}
-			out, err := opensearch.NewFromConfig(cfg).DescribeDomains(ctx, &opensearch.DescribeDomainsInput{DomainNames: names})
-			if err != nil {
-				return err
-			}
-			byName := map[string]ostypes.DomainStatus{}
-			for _, st := range out.DomainStatusList {
-				byName[aws.ToString(st.DomainName)] = st
-			}
-			for _, r := range rs {
-				st, ok := byName[r.Name]
-				if !ok {
-					continue // deleted since it was listed
-				}
-				if arn := aws.ToString(st.ARN); arn != "" {
-					r.ARN = arn
-				}
-				r.Policy = world.Policy(aws.ToString(st.AccessPolicies))
-				if v := aws.ToString(st.EngineVersion); v != "" {
-					r.Attributes = map[string]string{"EngineVersion": v}
-				}
-			}
-			return nil
-		},
+		reads:      []policyRead{{lane: LaneOpenSearch, op: "es:DescribeDomains", call: "opensearch:DescribeDomains", batch: osBatch, read: osReadDomains}},
+		dropUnread: true,
 	},
 	fixActions: []string{"es:DescribeDomain", "es:UpdateDomainConfig"},
 	canDelete:  false,
@@ -112,3 +84,31 @@ var OpenSearchDomain = storageFix{
 }
 
 func init() { Register(OpenSearchDomain) }
+
+// osReadDomains describes a batch of domains by name. A domain missing from the answer was
+// deleted since it was listed; it is kept without a policy.
+func osReadDomains(ctx context.Context, cfg aws.Config, names []string) (func([]*world.Resource), error) {
+	out, err := opensearch.NewFromConfig(cfg).DescribeDomains(ctx, &opensearch.DescribeDomainsInput{DomainNames: names})
+	if err != nil {
+		return nil, err
+	}
+	byName := map[string]ostypes.DomainStatus{}
+	for _, st := range out.DomainStatusList {
+		byName[aws.ToString(st.DomainName)] = st
+	}
+	return func(rs []*world.Resource) {
+		for _, r := range rs {
+			st, ok := byName[r.Name]
+			if !ok {
+				continue
+			}
+			if arn := aws.ToString(st.ARN); arn != "" {
+				r.ARN = arn
+			}
+			r.Policy = world.Policy(aws.ToString(st.AccessPolicies))
+			if v := aws.ToString(st.EngineVersion); v != "" {
+				r.Attributes = map[string]string{"EngineVersion": v}
+			}
+		}
+	}, nil
+}

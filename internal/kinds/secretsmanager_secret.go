@@ -38,7 +38,7 @@ func init() {
 		listOp:   "secretsmanager:ListSecrets",
 		page:     secretsListPage,
 		list:     listSecrets,
-		reads:    []policyRead{{lane: LaneSecretsPolicy, op: "secretsmanager:GetResourcePolicy", read: readSecretPolicy}},
+		reads:    []policyRead{{lane: LaneSecretsPolicy, op: "secretsmanager:GetResourcePolicy", read: perResource(readSecretPolicy)}},
 	}})
 }
 

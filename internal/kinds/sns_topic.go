@@ -37,7 +37,7 @@ func init() {
 		page:     snsListPage,
 		list:     listSNSTopics,
 		arn:      arnFormat("arn:%s:sns:%s:%s:%s"),
-		reads:    []policyRead{{lane: LaneSNS, op: "sns:GetTopicAttributes", read: readSNSPolicy}},
+		reads:    []policyRead{{lane: LaneSNS, op: "sns:GetTopicAttributes", read: perResource(readSNSPolicy)}},
 	}})
 }
 

@@ -36,7 +36,7 @@ func init() {
 		page:     sqsListPage,
 		list:     listSQSQueues,
 		arn:      arnFormat("arn:%s:sqs:%s:%s:%s"),
-		reads:    []policyRead{{lane: LaneSQS, op: "sqs:GetQueueAttributes", read: readSQSPolicy}},
+		reads:    []policyRead{{lane: LaneSQS, op: "sqs:GetQueueAttributes", read: perResource(readSQSPolicy)}},
 	}})
 }
 
