@@ -40,6 +40,12 @@ func NewBoundary(accounts, orgs []string) (Boundary, error) {
 	return b, nil
 }
 
+// With is b trusting more accounts and organizations too: an organization scan adds the
+// organization it lists and its accounts to the configured boundary.
+func (b Boundary) With(accounts, orgs []string) (Boundary, error) {
+	return NewBoundary(append(b.Accounts(), accounts...), append(b.Orgs(), orgs...))
+}
+
 // ParseTrustedAccount reads one trusted-account entry: a 12-digit id, or an ARN in the iam or
 // sts namespace (arn:aws:iam::123456789012:root, a user, role or assumed-role ARN), any
 // partition. It returns the account id.

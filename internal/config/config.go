@@ -30,9 +30,12 @@ type Config struct {
 	Path            string
 	TrustedAccounts []string
 	TrustedOrgs     []string
-	Regions         []string
-	Kinds           []string
-	Suppressions    []Suppression
+	// TrustOrganization trusts the organization an organization scan lists, and all of its
+	// accounts, without naming them (trust_organization: true).
+	TrustOrganization bool
+	Regions           []string
+	Kinds             []string
+	Suppressions      []Suppression
 }
 
 // Suppression hides findings a team has reviewed and accepted. It always carries a reason so
@@ -139,12 +142,13 @@ func (r *rawSuppression) UnmarshalYAML(node ast.Node) error {
 type rawConfig struct {
 	TrustedAccounts []scalar         `yaml:"trusted_accounts"`
 	TrustedOrgs     []scalar         `yaml:"trusted_orgs"`
+	TrustOrg        bool             `yaml:"trust_organization"`
 	Regions         []scalar         `yaml:"regions"`
 	Kinds           []scalar         `yaml:"kinds"`
 	Suppressions    []rawSuppression `yaml:"suppressions"`
 }
 
-var fieldNames = "trusted_accounts, trusted_orgs, regions, kinds, suppressions"
+var fieldNames = "trusted_accounts, trusted_orgs, trust_organization, regions, kinds, suppressions"
 
 // lineError is a problem at a line of the file.
 type lineError struct {
@@ -162,7 +166,7 @@ func Parse(name string, data []byte) (*Config, error) {
 			return nil, decodeError(name, err)
 		}
 	}
-	c := &Config{Path: name}
+	c := &Config{Path: name, TrustOrganization: raw.TrustOrg}
 	var err error
 	at := func(line int, field string, e error) error {
 		return fmt.Errorf("%s:%d: %s: %w", name, line, field, e)

@@ -247,3 +247,32 @@ func checkSuppressed(t *testing.T, when string, s *finding.Scan, want map[int]st
 		}
 	}
 }
+
+func TestParseTrustOrganization(t *testing.T) {
+	for _, tc := range []struct {
+		name, yaml string
+		want       bool
+		err        string
+	}{
+		{name: "on", yaml: "trust_organization: true\n", want: true},
+		{name: "off", yaml: "trust_organization: false\n"},
+		{name: "absent", yaml: "regions: [us-east-1]\n"},
+		{name: "not a bool", yaml: "regions: [us-east-1]\ntrust_organization: maybe\n", err: "trustaudit.yaml:2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Parse("trustaudit.yaml", []byte(tc.yaml))
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want one naming %s", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.TrustOrganization != tc.want {
+				t.Errorf("TrustOrganization = %v, want %v", c.TrustOrganization, tc.want)
+			}
+		})
+	}
+}

@@ -109,6 +109,10 @@ type Stats struct {
 	Retries       int64            `json:"retries"`
 	ElapsedSec    float64          `json:"elapsed_seconds"`
 	LowerBoundSec float64          `json:"lower_bound_seconds"`
+	// Accounts holds each account's own figures in an organization scan; the fields above
+	// are then the run's totals (calls summed, elapsed the wall time, lower bound the
+	// largest of any lane's, since every account's lanes run at once).
+	Accounts map[string]*Stats `json:"accounts,omitempty"`
 }
 
 // ComputeID sets f.ID from what identifies the grant, not from where or when it was seen:

@@ -54,6 +54,13 @@ type Options struct {
 	Logger   *slog.Logger
 	// Version is recorded as the tool version in the scan document.
 	Version string
+
+	// An organization scan shares one HTTP client between its accounts, and judges an
+	// account only once the organization is listed (ready closed), against the boundary
+	// then known.
+	httpClient aws.HTTPClient
+	ready      <-chan struct{}
+	boundary   func() access.Boundary
 }
 
 // Progress is one kind's progress in one region ("global" for global kinds).
@@ -152,6 +159,14 @@ func run(ctx context.Context, o Options) (*finding.Scan, *world.World, *engine, 
 	}
 
 	w := &world.World{SchemaVersion: world.SchemaVersion, Accounts: []world.Account{acct}}
+	if o.ready != nil {
+		select {
+		case <-o.ready:
+		case <-ctx.Done():
+			return nil, nil, nil, fmt.Errorf("scan interrupted: %w", ctx.Err())
+		}
+		o.Boundary = o.boundary()
+	}
 	s, err := judge(w, o, ks)
 	if err != nil {
 		return nil, nil, nil, err
@@ -181,12 +196,10 @@ func newEngine(ctx context.Context, o Options) *engine {
 	base := o.Config.Copy()
 	// One transport for every lane, keeping as many idle connections per endpoint as lanes
 	// keep in flight: the default of 10 would close and re-handshake the rest.
-	base.HTTPClient = awshttp.NewBuildableClient().
-		WithTimeout(o.RequestTimeout).
-		WithTransportOptions(func(t *http.Transport) {
-			t.MaxIdleConns = 2048
-			t.MaxIdleConnsPerHost = 1024
-		})
+	base.HTTPClient = o.httpClient
+	if base.HTTPClient == nil {
+		base.HTTPClient = newHTTPClient(o.RequestTimeout)
+	}
 	e := &engine{
 		ctx:    ctx,
 		o:      o,
@@ -200,6 +213,15 @@ func newEngine(ctx context.Context, o Options) *engine {
 		e.specs[l.Name] = l
 	}
 	return e
+}
+
+func newHTTPClient(timeout time.Duration) aws.HTTPClient {
+	return awshttp.NewBuildableClient().
+		WithTimeout(timeout).
+		WithTransportOptions(func(t *http.Transport) {
+			t.MaxIdleConns = 2048
+			t.MaxIdleConnsPerHost = 1024
+		})
 }
 
 func (e *engine) close() {

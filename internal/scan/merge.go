@@ -1,0 +1,157 @@
+package scan
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/trustaudit/trustaudit/internal/finding"
+)
+
+// Merge combines the scan documents of the shards of one organization scan into the
+// document one run would have written. Documents must agree on the schema version and the
+// trust boundary (the same finding means something else under another boundary). A
+// document given twice counts once, and findings, gaps and skips are de-duplicated, so
+// re-running a failed shard and merging both attempts is harmless.
+func Merge(docs []*finding.Scan) (*finding.Scan, error) {
+	if len(docs) == 0 {
+		return nil, fmt.Errorf("merge: no scan documents")
+	}
+	first := docs[0]
+	out := &finding.Scan{
+		SchemaVersion: first.SchemaVersion,
+		Tool:          first.Tool,
+		StartedAt:     first.StartedAt,
+		FinishedAt:    first.FinishedAt,
+		Boundary:      first.Boundary,
+		Findings:      []finding.Finding{},
+		Gaps:          []finding.Gap{},
+		Resources:     map[string]int{},
+	}
+	seenAcct := map[string]bool{}
+	seenFinding := map[string]bool{}
+	seenGap := map[finding.Gap]bool{}
+	seenSkip := map[finding.Skip]bool{}
+	var stats *finding.Stats
+	for i, d := range docs {
+		if d.SchemaVersion != first.SchemaVersion {
+			return nil, fmt.Errorf("merge: document %d has schema version %d, document 1 has %d", i+1, d.SchemaVersion, first.SchemaVersion)
+		}
+		if !sameBoundary(d.Boundary, first.Boundary) {
+			return nil, fmt.Errorf("merge: document %d was judged against another trust boundary (accounts %s, organizations %s) than document 1 (accounts %s, organizations %s); scan every shard with the same configuration",
+				i+1, list(d.Boundary.TrustedAccounts), list(d.Boundary.TrustedOrgs), list(first.Boundary.TrustedAccounts), list(first.Boundary.TrustedOrgs))
+		}
+		// A document whose accounts were all merged already adds nothing but duplicates.
+		fresh := false
+		for _, a := range d.Accounts {
+			if !seenAcct[a] {
+				fresh = true
+			}
+		}
+		if !fresh && len(d.Accounts) > 0 {
+			continue
+		}
+		if d.StartedAt.Before(out.StartedAt) {
+			out.StartedAt = d.StartedAt
+		}
+		if d.FinishedAt.After(out.FinishedAt) {
+			out.FinishedAt = d.FinishedAt
+		}
+		for _, a := range d.Accounts {
+			if !seenAcct[a] {
+				seenAcct[a] = true
+				out.Accounts = append(out.Accounts, a)
+			}
+		}
+		for _, r := range d.Regions {
+			if !slices.Contains(out.Regions, r) {
+				out.Regions = append(out.Regions, r)
+			}
+		}
+		for _, k := range d.Kinds {
+			if !slices.Contains(out.Kinds, k) {
+				out.Kinds = append(out.Kinds, k)
+			}
+		}
+		for _, f := range d.Findings {
+			key := f.Account + "|" + f.ID
+			if !seenFinding[key] {
+				seenFinding[key] = true
+				out.Findings = append(out.Findings, f)
+			}
+		}
+		for _, g := range d.Gaps {
+			if !seenGap[g] {
+				seenGap[g] = true
+				out.Gaps = append(out.Gaps, g)
+			}
+		}
+		for _, s := range d.Skipped {
+			if !seenSkip[s] {
+				seenSkip[s] = true
+				out.Skipped = append(out.Skipped, s)
+			}
+		}
+		for _, n := range d.Notices {
+			if !slices.Contains(out.Notices, n) {
+				out.Notices = append(out.Notices, n)
+			}
+		}
+		for k, n := range d.Resources {
+			out.Resources[k] += n
+		}
+		stats = mergeStats(stats, d.Stats)
+	}
+	out.Stats = stats
+	slices.Sort(out.Kinds)
+	out.Sort()
+	return out, nil
+}
+
+// mergeStats adds a shard's figures: calls and minima add up, the shards ran side by side
+// so the elapsed time and the lower bound are the largest.
+func mergeStats(into, s *finding.Stats) *finding.Stats {
+	if s == nil {
+		return into
+	}
+	if into == nil {
+		into = &finding.Stats{Calls: map[string]int64{}, MinimalCalls: map[string]int64{}}
+	}
+	for k, n := range s.Calls {
+		into.Calls[k] += n
+	}
+	for k, n := range s.MinimalCalls {
+		into.MinimalCalls[k] += n
+	}
+	into.Throttles += s.Throttles
+	into.Retries += s.Retries
+	into.ElapsedSec = max(into.ElapsedSec, s.ElapsedSec)
+	into.LowerBoundSec = max(into.LowerBoundSec, s.LowerBoundSec)
+	for a, st := range s.Accounts {
+		if into.Accounts == nil {
+			into.Accounts = map[string]*finding.Stats{}
+		}
+		if _, ok := into.Accounts[a]; !ok {
+			into.Accounts[a] = st
+		}
+	}
+	return into
+}
+
+func sameBoundary(a, b finding.Boundary) bool {
+	return slices.Equal(sortedCopy(a.TrustedAccounts), sortedCopy(b.TrustedAccounts)) &&
+		slices.Equal(sortedCopy(a.TrustedOrgs), sortedCopy(b.TrustedOrgs))
+}
+
+func sortedCopy(s []string) []string {
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func list(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ",")
+}

@@ -1,0 +1,508 @@
+package scan
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/trustaudit/trustaudit/internal/access"
+	"github.com/trustaudit/trustaudit/internal/finding"
+	"github.com/trustaudit/trustaudit/internal/kinds"
+	"github.com/trustaudit/trustaudit/internal/world"
+)
+
+// OrgOptions configure a scan of many accounts in one run: every account of an AWS
+// Organization (Options.Config holds the management or delegated-administrator
+// credentials, which list the accounts and assume RoleName in each), or named profiles
+// (Profiles, one account each, for estates without Organizations).
+type OrgOptions struct {
+	Options
+	// RoleName is the role assumed in every account; ExternalID is passed when set.
+	RoleName   string
+	ExternalID string
+	// Accounts, when set, limits the scan to these account ids; Exclude leaves these out.
+	Accounts, Exclude []string
+	// MaxAccounts bounds the accounts scanned at once (default 128). Memory grows with it,
+	// not with the size of the organization; the wall time is about one account's as long
+	// as every account fits.
+	MaxAccounts int
+	// Shard picks this process's part of the accounts (zero value: all of them).
+	Shard Shard
+	// TrustOrganization adds the organization id and every account of it to the boundary.
+	TrustOrganization bool
+	// Profiles scans these credentials, one account each, instead of listing an
+	// organization. Name identifies a profile in gaps and in sharding.
+	Profiles []Profile
+	// Dir receives one snapshot part per account as it finishes (required); the parts are
+	// what WriteSnapshot streams, so no more than MaxAccounts worlds are ever in memory.
+	Dir string
+}
+
+// Profile is one account's credentials in a scan without Organizations.
+type Profile struct {
+	Name   string
+	Config aws.Config
+}
+
+// Shard is part Index (0-based) of Count parts of the accounts. Accounts are assigned by a
+// hash of their id, so the split is the same on every machine and run whatever order the
+// accounts are listed in, and N processes with indexes 0..N-1 cover each account once.
+type Shard struct{ Index, Count int }
+
+// ParseShard reads "I/N" with 0 <= I < N.
+func ParseShard(s string) (Shard, error) {
+	i, n, ok := strings.Cut(s, "/")
+	a, err1 := strconv.Atoi(strings.TrimSpace(i))
+	b, err2 := strconv.Atoi(strings.TrimSpace(n))
+	if !ok || err1 != nil || err2 != nil || b < 1 || a < 0 || a >= b {
+		return Shard{}, fmt.Errorf("shard %q: expected I/N with 0 <= I < N, such as 0/4 (a Kubernetes JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX is 0-based)", s)
+	}
+	return Shard{Index: a, Count: b}, nil
+}
+
+// Has reports whether the shard scans the account (or profile) id.
+func (s Shard) Has(id string) bool {
+	if s.Count <= 1 {
+		return true
+	}
+	// SHA-256, not FNV: FNV's low bits split 12-digit ids unevenly (half in one of four).
+	sum := sha256.Sum256([]byte(id))
+	return int(binary.BigEndian.Uint64(sum[:8])%uint64(s.Count)) == s.Index
+}
+
+func (s Shard) String() string {
+	if s.Count <= 1 {
+		return ""
+	}
+	return fmt.Sprintf("%d/%d", s.Index, s.Count)
+}
+
+// OrgResult is an organization scan: the merged scan document, and the snapshot, kept on
+// disk as one part per account.
+type OrgResult struct {
+	Scan         *finding.Scan
+	Organization *world.Organization
+	parts        []string
+}
+
+// WriteSnapshot writes the collected world (no credentials) to w one account at a time, so
+// that the snapshot of an organization never has to fit in memory.
+func (r *OrgResult) WriteSnapshot(w io.Writer) error {
+	head := map[string]any{"schema_version": world.SchemaVersion}
+	if r.Organization != nil {
+		head["organization"] = r.Organization
+	}
+	b, err := json.Marshal(head)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(append(b[:len(b)-1], []byte(`,"accounts":[`)...)); err != nil {
+		return err
+	}
+	for i, p := range r.parts {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return fmt.Errorf("read snapshot part: %w", err)
+		}
+		if i > 0 {
+			data = append([]byte{',', '\n'}, data...)
+		}
+		if _, err := w.Write(data); err != nil {
+			return err
+		}
+	}
+	_, err = io.WriteString(w, "]}\n")
+	return err
+}
+
+// orgAccount is one account to scan: an organization member (ID known, role to assume)
+// or a profile (credentials given, ID found by the scan).
+type orgAccount struct {
+	id      string
+	profile *Profile
+}
+
+type orgRun struct {
+	o    OrgOptions
+	ctl  *engine
+	ks   []kinds.Kind
+	sts  *sts.Client
+	part string // partition
+
+	mu       sync.Mutex
+	doc      *finding.Scan
+	parts    []string
+	perAcct  map[string]*finding.Stats
+	bound    access.Boundary
+	org      *world.Organization
+	listed   int // accounts listed (all, before filters)
+	pages    int
+	assumed  int
+	regions  map[string]bool
+	resource map[string]int
+}
+
+// RunOrg scans every account of the organization o.Config's credentials manage (or every
+// profile in o.Profiles) in one run. Accounts stream from ListAccounts into the scan as
+// the pages arrive; up to MaxAccounts are collected at once, each on its own lanes (quotas
+// are per account and region), and each account's snapshot goes to disk when it finishes.
+// An account whose role cannot be assumed, or that cannot be scanned at all, is a gap;
+// an error means the organization itself could not be read.
+func RunOrg(ctx context.Context, o OrgOptions) (*OrgResult, error) {
+	o.defaults()
+	if o.MaxAccounts <= 0 {
+		o.MaxAccounts = 128
+	}
+	if o.Dir == "" {
+		return nil, errors.New("organization scan: no directory for the per-account parts")
+	}
+	ks, err := o.kinds()
+	if err != nil {
+		return nil, err
+	}
+	started := time.Now()
+	ctl := newEngine(ctx, o.Options)
+	defer ctl.close()
+	r := &orgRun{
+		o: o, ctl: ctl, ks: ks, perAcct: map[string]*finding.Stats{}, bound: o.Boundary,
+		regions: map[string]bool{}, resource: map[string]int{},
+		doc: &finding.Scan{
+			SchemaVersion: finding.SchemaVersion,
+			Tool:          finding.Tool{Name: "trustaudit", Version: o.Version},
+			Findings:      []finding.Finding{},
+			Gaps:          []finding.Gap{},
+		},
+	}
+	for _, k := range ks {
+		r.doc.Kinds = append(r.doc.Kinds, k.Name())
+		r.resource[k.Name()] = 0
+	}
+
+	accounts := make(chan orgAccount)
+	ready := make(chan struct{})
+	listErr := make(chan error, 1)
+	if len(o.Profiles) > 0 {
+		go func() {
+			defer close(accounts)
+			close(ready)
+			listErr <- nil
+			for i := range o.Profiles {
+				p := &o.Profiles[i]
+				if !o.Shard.Has(p.Name) {
+					continue
+				}
+				select {
+				case accounts <- orgAccount{profile: p}:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	} else {
+		if err := r.describe(); err != nil {
+			return nil, err
+		}
+		// The lister never waits for the scheduler: accounts in flight wait for the list
+		// to end before they are judged (the boundary is final only then), so a lister
+		// blocked on a full scheduler would wait for them in turn. Ids queue in between.
+		listed := make(chan orgAccount)
+		go func() {
+			defer close(listed)
+			listErr <- r.list(listed)
+			close(ready)
+		}()
+		go func() {
+			defer close(accounts)
+			var queue []orgAccount
+			in := listed
+			for in != nil || len(queue) > 0 {
+				var out chan<- orgAccount
+				var next orgAccount
+				if len(queue) > 0 {
+					out, next = accounts, queue[0]
+				}
+				select {
+				case a, ok := <-in:
+					if !ok {
+						in = nil
+						continue
+					}
+					queue = append(queue, a)
+				case out <- next:
+					queue = queue[1:]
+				case <-ctx.Done():
+					for range in {
+					}
+					return
+				}
+			}
+		}()
+	}
+
+	// Accounts are scanned as they are listed; the semaphore bounds them in flight.
+	sem := make(chan struct{}, o.MaxAccounts)
+	var wg sync.WaitGroup
+	for a := range accounts {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			r.scanAccount(ctx, a, ready)
+		}()
+	}
+	for range accounts { // drain after an interrupt so the lister ends
+	}
+	wg.Wait()
+	if err := <-listErr; err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("scan interrupted: %w", err)
+	}
+
+	s := r.doc
+	s.Boundary = finding.Boundary{TrustedAccounts: nonNil(r.bound.Accounts()), TrustedOrgs: nonNil(r.bound.Orgs())}
+	s.Resources = r.resource
+	for reg := range r.regions {
+		s.Regions = append(s.Regions, reg)
+	}
+	s.Gaps = append(s.Gaps, ctl.gaps...)
+	s.StartedAt, s.FinishedAt = started.UTC(), time.Now().UTC()
+	s.Stats = r.totals(s.FinishedAt.Sub(started))
+	s.Sort()
+	sort.Strings(r.parts)
+	return &OrgResult{Scan: s, Organization: r.org, parts: r.parts}, nil
+}
+
+// describe finds the organization and the caller's partition: the roles to assume are
+// named in it.
+func (r *orgRun) describe() error {
+	l := r.ctl.lane("", controlRegion, r.ctl.globalRegion(), laneOrgs)
+	out, err := organizations.NewFromConfig(l.cfg).DescribeOrganization(l.reg.ctx, &organizations.DescribeOrganizationInput{})
+	if err != nil {
+		return fmt.Errorf("describe the organization (organizations:DescribeOrganization): %s; without AWS Organizations, name one profile per account with --profiles", errorText(err))
+	}
+	if out.Organization == nil {
+		return errors.New("describe the organization: no organization in the answer")
+	}
+	r.org = &world.Organization{ID: aws.ToString(out.Organization.Id), ManagementAccount: aws.ToString(out.Organization.MasterAccountId)}
+	r.part = kinds.Partition(r.ctl.homeRegion())
+	sl := r.ctl.lane("", controlRegion, r.ctl.homeRegion(), laneSTS)
+	r.sts = sts.NewFromConfig(sl.cfg)
+	return nil
+}
+
+// list pages through ListAccounts and hands each account in scope to the scheduler as its
+// page arrives. Suspended accounts cannot be assumed into; they are skipped and said so.
+func (r *orgRun) list(out chan<- orgAccount) error {
+	l := r.ctl.lane("", controlRegion, r.ctl.globalRegion(), laneOrgs)
+	only := setOf(r.o.Accounts)
+	exclude := setOf(r.o.Exclude)
+	var all []string
+	p := organizations.NewListAccountsPaginator(organizations.NewFromConfig(l.cfg), &organizations.ListAccountsInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(l.reg.ctx)
+		if err != nil {
+			return fmt.Errorf("list the organization's accounts (organizations:ListAccounts, which needs the management account or a delegated administrator): %s", errorText(err))
+		}
+		r.mu.Lock()
+		r.pages++
+		r.mu.Unlock()
+		for _, a := range page.Accounts {
+			id := aws.ToString(a.Id)
+			all = append(all, id)
+			if (len(only) > 0 && !only[id]) || exclude[id] || !r.o.Shard.Has(id) {
+				continue
+			}
+			if a.Status != "" && a.Status != orgtypes.AccountStatusActive {
+				r.mu.Lock()
+				r.doc.Skipped = append(r.doc.Skipped, finding.Skip{Account: id, Reason: "account " + strings.ToLower(string(a.Status))})
+				r.mu.Unlock()
+				continue
+			}
+			select {
+			case out <- orgAccount{id: id}:
+			case <-l.reg.ctx.Done():
+				return context.Cause(l.reg.ctx)
+			}
+		}
+	}
+	r.mu.Lock()
+	r.listed = len(all)
+	r.mu.Unlock()
+	if r.o.TrustOrganization {
+		b, err := r.bound.With(all, []string{r.org.ID})
+		if err != nil {
+			return err
+		}
+		r.mu.Lock()
+		r.bound = b
+		r.mu.Unlock()
+	}
+	return nil
+}
+
+func (r *orgRun) boundary() access.Boundary {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.bound
+}
+
+func setOf(ids []string) map[string]bool {
+	m := map[string]bool{}
+	for _, id := range ids {
+		m[strings.TrimSpace(id)] = true
+	}
+	return m
+}
+
+// scanAccount assumes the role in one account (once: the credentials are cached and
+// refreshed before they expire) and scans it with the engine of a single-account scan.
+func (r *orgRun) scanAccount(ctx context.Context, a orgAccount, ready <-chan struct{}) {
+	o := r.o.Options
+	o.httpClient = r.ctl.base.HTTPClient
+	o.ready, o.boundary = ready, r.boundary
+	o.Progress = r.o.Progress
+	name := a.id
+	if a.profile != nil {
+		name = a.profile.Name
+		o.Config = a.profile.Config
+	} else {
+		roleARN := fmt.Sprintf("arn:%s:iam::%s:role/%s", r.part, a.id, r.o.RoleName)
+		provider := stscreds.NewAssumeRoleProvider(r.sts, roleARN, func(ao *stscreds.AssumeRoleOptions) {
+			ao.RoleSessionName = "trustaudit-scan"
+			if r.o.ExternalID != "" {
+				ao.ExternalID = aws.String(r.o.ExternalID)
+			}
+		})
+		creds := aws.NewCredentialsCache(provider, func(co *aws.CredentialsCacheOptions) {
+			co.ExpiryWindow = 5 * time.Minute
+		})
+		r.mu.Lock()
+		r.assumed++
+		r.mu.Unlock()
+		if _, err := creds.Retrieve(ctx); err != nil {
+			r.o.Logger.Warn("cannot assume the audit role; the account is a gap", "account", a.id, "role", roleARN, "err", errorText(err))
+			r.accountGap(a.id, "sts:AssumeRole", roleARN, err)
+			return
+		}
+		o.Config = r.ctl.base.Copy()
+		o.Config.HTTPClient = nil
+		o.Config.Credentials = creds
+	}
+	s, w, _, err := run(ctx, o)
+	if err != nil {
+		if ctx.Err() != nil {
+			return
+		}
+		r.o.Logger.Warn("account not scanned", "account", name, "err", err)
+		op := kinds.OpOf(err)
+		if op == "" {
+			op = "*"
+		}
+		r.accountGap(a.id, op, "", err)
+		return
+	}
+	id := w.Accounts[0].ID
+	part := filepath.Join(r.o.Dir, id+".json")
+	acct := w.Accounts[0]
+	acct.AccessKeys = nil
+	data, err := json.Marshal(&acct)
+	if err == nil {
+		err = os.WriteFile(part, data, 0o600)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err != nil {
+		r.doc.Gaps = append(r.doc.Gaps, finding.Gap{Account: id, Region: kinds.GlobalRegion, Kind: "*", Operation: "snapshot", Error: err.Error()})
+	} else if !slices.Contains(r.parts, part) {
+		r.parts = append(r.parts, part)
+	}
+	d := r.doc
+	d.Accounts = append(d.Accounts, id)
+	d.Findings = append(d.Findings, s.Findings...)
+	d.Gaps = append(d.Gaps, s.Gaps...)
+	d.Skipped = append(d.Skipped, s.Skipped...)
+	for _, n := range s.Notices {
+		if !slices.Contains(d.Notices, n) {
+			d.Notices = append(d.Notices, n)
+		}
+	}
+	for _, reg := range s.Regions {
+		r.regions[reg] = true
+	}
+	for k, n := range s.Resources {
+		r.resource[k] += n
+	}
+	r.perAcct[id] = s.Stats
+}
+
+func (r *orgRun) accountGap(id, op, resource string, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if id != "" {
+		r.doc.Accounts = append(r.doc.Accounts, id)
+	}
+	r.doc.Gaps = append(r.doc.Gaps, finding.Gap{Account: id, Region: kinds.GlobalRegion, Kind: "*", Operation: op, Resource: resource, Error: errorText(err)})
+}
+
+// totals are the run's figures: every account's calls and the organization's own (listing
+// and one AssumeRole per account), against the minimum; the lower bound is the largest of
+// any account's and of the organization lanes', since they all run at once.
+func (r *orgRun) totals(elapsed time.Duration) *finding.Stats {
+	st := &finding.Stats{
+		Calls:        r.ctl.stats.snapshot(),
+		MinimalCalls: map[string]int64{},
+		Throttles:    r.ctl.stats.throttles.Load(),
+		Retries:      r.ctl.stats.retries.Load(),
+		ElapsedSec:   elapsed.Seconds(),
+		Accounts:     r.perAcct,
+	}
+	if r.org != nil {
+		st.MinimalCalls["organizations:DescribeOrganization"] = 1
+		st.MinimalCalls["organizations:ListAccounts"] = int64(max(r.pages, 1))
+		st.MinimalCalls["sts:AssumeRole"] = int64(r.assumed)
+		scale := r.o.RateScale
+		st.LowerBoundSec = max(float64(r.pages+1)/(r.ctl.specs[laneOrgs].Rate*scale), float64(r.assumed)/(r.ctl.specs[laneSTS].Rate*scale))
+	}
+	for _, a := range r.perAcct {
+		if a == nil {
+			continue
+		}
+		for k, n := range a.Calls {
+			st.Calls[k] += n
+		}
+		for k, n := range a.MinimalCalls {
+			st.MinimalCalls[k] += n
+		}
+		st.Throttles += a.Throttles
+		st.Retries += a.Retries
+		st.LowerBoundSec = max(st.LowerBoundSec, a.LowerBoundSec)
+	}
+	return st
+}

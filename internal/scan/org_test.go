@@ -1,0 +1,254 @@
+package scan
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/trustaudit/trustaudit/internal/access"
+	"github.com/trustaudit/trustaudit/internal/awssim"
+	"github.com/trustaudit/trustaudit/internal/finding"
+	"github.com/trustaudit/trustaudit/internal/world"
+)
+
+// genOrg is a small generated organization: n accounts, two regions, a few resources of
+// every verdict in each. The role in account broken (if >= 0) trusts only a foreign
+// account, so the scanner cannot assume it.
+func genOrg(n, broken int) *world.World {
+	w := awssim.Generate(awssim.GenSpec{Accounts: n, Regions: 2, FunctionsPerRegion: 4, SESIdentitiesPerRegion: 2,
+		SESPoliciesPerIdentity: 1, RolesPerAccount: 4, LayersPerRegion: 1, LayerVersions: 1,
+		Mix: awssim.Mix{Public: 0.15, Foreign: 0.15, ConfusedDeputy: 0.1, Trusted: 0.2}, Seed: 7})
+	if broken >= 0 {
+		roles := w.Accounts[broken].IAM.Roles
+		for i := range roles {
+			if roles[i].Name == awssim.DemoAuditRole {
+				roles[i].AssumeRolePolicy = trustDoc(acctPrincipal(awssim.GenForeign))
+			}
+		}
+	}
+	return w
+}
+
+func orgOptions(t *testing.T, s *awssim.Server) OrgOptions {
+	o := options(t, s)
+	o.Config = s.Config(awssim.GenAccessKey(0), "us-east-1")
+	b, err := access.NewBoundary(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Boundary = b
+	return OrgOptions{Options: o, RoleName: awssim.DemoAuditRole, Dir: t.TempDir(), MaxAccounts: 3}
+}
+
+func TestOrgScanAssumesIntoEveryAccount(t *testing.T) {
+	w := genOrg(5, 3)
+	sim := startSim(t, w, awssim.Options{})
+	o := orgOptions(t, sim)
+	o.TrustOrganization = true
+	res, err := RunOrg(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := res.Scan
+	var ids []string
+	for _, a := range w.Accounts {
+		ids = append(ids, a.ID)
+	}
+	if !slices.Equal(s.Accounts, ids) {
+		t.Errorf("accounts = %v, want all five %v", s.Accounts, ids)
+	}
+	broken := w.Accounts[3].ID
+	var assumeGaps []finding.Gap
+	for _, g := range s.Gaps {
+		if g.Operation == "sts:AssumeRole" {
+			assumeGaps = append(assumeGaps, g)
+		} else {
+			t.Errorf("unexpected gap %+v", g)
+		}
+	}
+	if len(assumeGaps) != 1 || assumeGaps[0].Account != broken || !strings.Contains(assumeGaps[0].Error, "AccessDenied") {
+		t.Fatalf("gaps = %+v, want one sts:AssumeRole AccessDenied gap for %s", assumeGaps, broken)
+	}
+	// The organization is trusted: its id and every account, the unassumable one too.
+	if !slices.Contains(s.Boundary.TrustedOrgs, awssim.GenOrgID) || len(s.Boundary.TrustedAccounts) != 5 {
+		t.Errorf("boundary = %+v, want the organization and its 5 accounts", s.Boundary)
+	}
+	// Every finding is what judging the world offline (minus the unreadable account) under
+	// the same boundary gives: the assumed credentials read each account as it is.
+	offline := *w
+	offline.Accounts = slices.Delete(slices.Clone(w.Accounts), 3, 4)
+	o.Boundary, _ = o.Boundary.With(ids, []string{awssim.GenOrgID})
+	want, err := Judge(&offline, o.Options)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want.Findings) == 0 {
+		t.Fatal("the generated organization has no findings; the test would prove nothing")
+	}
+	if diff := cmp.Diff(findingKeys(want), findingKeys(s)); diff != "" {
+		t.Errorf("findings differ from the offline judgement (-want +got):\n%s", diff)
+	}
+	for _, f := range s.Findings {
+		if f.Category == finding.CategoryUntrustedAccount && slices.ContainsFunc(f.Accounts, func(a string) bool { return slices.Contains(ids, a) }) {
+			t.Errorf("finding %s names an account of the trusted organization: %v", f.ResourceARN, f.Accounts)
+		}
+	}
+
+	// Statistics: one AssumeRole per account, per-account figures, and the totals add up.
+	st := s.Stats
+	if st.Calls["sts:AssumeRole"] != 5 || st.MinimalCalls["sts:AssumeRole"] != 5 {
+		t.Errorf("AssumeRole calls %d, minimal %d, want 5 and 5", st.Calls["sts:AssumeRole"], st.MinimalCalls["sts:AssumeRole"])
+	}
+	if len(st.Accounts) != 4 {
+		t.Errorf("per-account stats for %d accounts, want the 4 scanned", len(st.Accounts))
+	}
+	var lists int64
+	for _, a := range st.Accounts {
+		lists += a.Calls["lambda:ListFunctions"]
+		if a.LowerBoundSec > st.LowerBoundSec {
+			t.Errorf("an account's lower bound %v exceeds the total %v", a.LowerBoundSec, st.LowerBoundSec)
+		}
+	}
+	if lists == 0 || st.Calls["lambda:ListFunctions"] != lists {
+		t.Errorf("total ListFunctions %d, sum of accounts %d", st.Calls["lambda:ListFunctions"], lists)
+	}
+
+	// The snapshot streams from the per-account parts and judges to the same findings.
+	var buf bytes.Buffer
+	if err := res.WriteSnapshot(&buf); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := world.Parse("snapshot.json", buf.Bytes())
+	if err != nil {
+		t.Fatalf("snapshot does not parse: %v", err)
+	}
+	if len(snap.Accounts) != 4 || snap.Organization == nil || snap.Organization.ID != awssim.GenOrgID {
+		t.Fatalf("snapshot: %d accounts, organization %+v", len(snap.Accounts), snap.Organization)
+	}
+	if strings.Contains(buf.String(), "AKIA") || strings.Contains(buf.String(), "ASIA") {
+		t.Error("snapshot carries an access key")
+	}
+	again, err := Judge(snap, o.Options)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(findingKeys(s), findingKeys(again)); diff != "" {
+		t.Errorf("snapshot judges differently (-scan +snapshot):\n%s", diff)
+	}
+}
+
+func TestOrgScanShardsMergeToOneRun(t *testing.T) {
+	w := genOrg(9, -1)
+	sim := startSim(t, w, awssim.Options{})
+	o := orgOptions(t, sim)
+	o.MaxAccounts = 9
+	whole, err := RunOrg(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var docs []*finding.Scan
+	covered := 0
+	for i := range 4 {
+		so := o
+		so.Dir = t.TempDir()
+		so.Shard = Shard{Index: i, Count: 4}
+		res, err := RunOrg(context.Background(), so)
+		if err != nil {
+			t.Fatal(err)
+		}
+		covered += len(res.Scan.Accounts)
+		docs = append(docs, res.Scan)
+	}
+	if covered != 9 {
+		t.Errorf("4 shards scanned %d accounts, want each of 9 once", covered)
+	}
+	docs = append(docs, docs[1]) // a shard merged twice counts once
+	merged, err := Merge(docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(whole.Scan.Findings, merged.Findings); diff != "" {
+		t.Errorf("merged shards differ from one run (-one +merged):\n%s", diff)
+	}
+	if !slices.Equal(whole.Scan.Accounts, merged.Accounts) || !cmp.Equal(whole.Scan.Resources, merged.Resources) {
+		t.Errorf("merged accounts %v resources %v, one run %v %v", merged.Accounts, merged.Resources, whole.Scan.Accounts, whole.Scan.Resources)
+	}
+	if len(merged.Stats.Accounts) != 9 {
+		t.Errorf("merged per-account stats: %d accounts", len(merged.Stats.Accounts))
+	}
+
+	other := *docs[0]
+	other.Boundary = finding.Boundary{TrustedOrgs: []string{"o-elsewhere01"}}
+	if _, err := Merge([]*finding.Scan{docs[0], &other}); err == nil || !strings.Contains(err.Error(), "trust boundary") {
+		t.Errorf("merging documents with different boundaries: err = %v", err)
+	}
+	newer := *docs[0]
+	newer.SchemaVersion++
+	if _, err := Merge([]*finding.Scan{docs[0], &newer}); err == nil || !strings.Contains(err.Error(), "schema version") {
+		t.Errorf("merging documents of different schema versions: err = %v", err)
+	}
+}
+
+func TestShard(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want Shard
+		err  bool
+	}{
+		{in: "0/4", want: Shard{0, 4}},
+		{in: "3/4", want: Shard{3, 4}},
+		{in: "0/1", want: Shard{0, 1}},
+		{in: "4/4", err: true},
+		{in: "-1/4", err: true},
+		{in: "1", err: true},
+		{in: "a/b", err: true},
+		{in: "0/0", err: true},
+	} {
+		got, err := ParseShard(tc.in)
+		if (err != nil) != tc.err || (!tc.err && got != tc.want) {
+			t.Errorf("ParseShard(%q) = %v, %v", tc.in, got, err)
+		}
+	}
+	// Every id lands in exactly one of N shards, and the split is fixed: a change of hash
+	// would silently move accounts between the jobs of a running deployment.
+	counts := make([]int, 4)
+	for i := range 1000 {
+		id := fmt.Sprintf("%012d", 100000000000+i*1111)
+		n := 0
+		for s := range 4 {
+			if (Shard{s, 4}).Has(id) {
+				n++
+				counts[s]++
+			}
+		}
+		if n != 1 {
+			t.Fatalf("%s is in %d shards", id, n)
+		}
+	}
+	for s, c := range counts {
+		if c < 200 || c > 300 {
+			t.Errorf("shard %d has %d of 1000 accounts; the split is lopsided", s, c)
+		}
+	}
+	if !(Shard{0, 4}).Has("111122223333") || !(Shard{3, 4}).Has("444455556666") {
+		t.Errorf("the demo accounts moved shards: 111122223333 in 0/4 %v, 444455556666 in 3/4 %v", (Shard{0, 4}).Has("111122223333"), (Shard{3, 4}).Has("444455556666"))
+	}
+}
+
+func TestOrgScanNeedsOrganizationsAccess(t *testing.T) {
+	w := genOrg(3, -1)
+	sim := startSim(t, w, awssim.Options{})
+	o := orgOptions(t, sim)
+	o.Config = sim.Config(awssim.GenAccessKey(1), "us-east-1") // a member, not the management account
+	o.RegionTimeout = 2 * time.Second
+	_, err := RunOrg(context.Background(), o)
+	if err == nil || !strings.Contains(err.Error(), "organizations:ListAccounts") || !strings.Contains(err.Error(), "AccessDenied") {
+		t.Fatalf("err = %v, want a ListAccounts AccessDenied error", err)
+	}
+}
