@@ -14,76 +14,32 @@ import (
 // that differ.
 
 var (
-	_ DocumentRemediator = RDSSnapshot{}
-	_ DocumentRemediator = RDSClusterSnapshot{}
+	_ DocumentRemediator = RDSSnapshot
+	_ DocumentRemediator = RDSClusterSnapshot
 )
 
-func (RDSSnapshot) FixActions() []string {
-	return []string{"rds:DescribeDBSnapshotAttributes", "rds:ModifyDBSnapshotAttribute"}
-}
-
-func (RDSClusterSnapshot) FixActions() []string {
-	return []string{"rds:DescribeDBClusterSnapshotAttributes", "rds:ModifyDBClusterSnapshotAttribute"}
-}
+func (k rdsSnapshotKind) FixActions() []string { return []string{k.readOp, k.modifyOp} }
 
 // CanDelete is true: a snapshot shared with no one is the private default.
-func (RDSSnapshot) CanDelete() bool        { return true }
-func (RDSClusterSnapshot) CanDelete() bool { return true }
+func (rdsSnapshotKind) CanDelete() bool { return true }
 
-// rdsShares is the read and write of one RDS snapshot variant.
-type rdsShares struct {
-	arnType  string // "snapshot:" or "cluster-snapshot:"
-	attr     shareAttr
-	readOp   string
-	modifyOp string
-	read     func(ctx context.Context, c *rds.Client, id string) ([]string, bool, error)
-	modify   func(ctx context.Context, c *rds.Client, id string, add, remove []string) error
-}
-
-var (
-	rdsSnapshotShares = rdsShares{
-		arnType: "snapshot:", attr: rdsRestore, readOp: "rds:DescribeDBSnapshotAttributes", modifyOp: "rds:ModifyDBSnapshotAttribute",
-		read: func(ctx context.Context, c *rds.Client, id string) ([]string, bool, error) {
-			return readRDSSnapshotShares(ctx, c, id)
-		},
-		modify: func(ctx context.Context, c *rds.Client, id string, add, remove []string) error {
-			_, err := c.ModifyDBSnapshotAttribute(ctx, &rds.ModifyDBSnapshotAttributeInput{
-				DBSnapshotIdentifier: aws.String(id), AttributeName: aws.String("restore"), ValuesToAdd: add, ValuesToRemove: remove,
-			})
-			return err
-		},
-	}
-	rdsClusterSnapshotShares = rdsShares{
-		arnType: "cluster-snapshot:", attr: rdsClusterRest, readOp: "rds:DescribeDBClusterSnapshotAttributes", modifyOp: "rds:ModifyDBClusterSnapshotAttribute",
-		read: func(ctx context.Context, c *rds.Client, id string) ([]string, bool, error) {
-			return readRDSClusterSnapshotShares(ctx, c, id)
-		},
-		modify: func(ctx context.Context, c *rds.Client, id string, add, remove []string) error {
-			_, err := c.ModifyDBClusterSnapshotAttribute(ctx, &rds.ModifyDBClusterSnapshotAttributeInput{
-				DBClusterSnapshotIdentifier: aws.String(id), AttributeName: aws.String("restore"), ValuesToAdd: add, ValuesToRemove: remove,
-			})
-			return err
-		},
-	}
-)
-
-func (v rdsShares) readPolicy(ctx context.Context, cfg aws.Config, ref PolicyRef) (LivePolicy, error) {
-	id, err := resourceIDOf(ref.ResourceARN, "rds", v.arnType)
+func (k rdsSnapshotKind) ReadPolicy(ctx context.Context, cfg aws.Config, ref PolicyRef) (LivePolicy, error) {
+	id, err := resourceIDOf(ref.ResourceARN, "rds", k.arnType)
 	if err != nil {
 		return LivePolicy{}, err
 	}
-	shares, found, err := v.read(ctx, rds.NewFromConfig(cfg), id)
+	shares, found, err := k.read(ctx, rds.NewFromConfig(cfg), id)
 	if err != nil {
-		return LivePolicy{}, fmt.Errorf("%s %s: %w", v.readOp, id, err)
+		return LivePolicy{}, fmt.Errorf("%s %s: %w", k.readOp, id, err)
 	}
 	if !found {
-		return LivePolicy{}, fmt.Errorf("%s %s: %w", v.readOp, id, ErrNoSuchResource)
+		return LivePolicy{}, fmt.Errorf("%s %s: %w", k.readOp, id, ErrNoSuchResource)
 	}
-	return LivePolicy{Document: shareDocument(v.attr, Partition(cfg.Region), ref.ResourceARN, shares)}, nil
+	return LivePolicy{Document: shareDocument(k.attr, Partition(cfg.Region), ref.ResourceARN, shares)}, nil
 }
 
-func (v rdsShares) writePolicy(ctx context.Context, cfg aws.Config, ref PolicyRef, doc string) error {
-	id, err := resourceIDOf(ref.ResourceARN, "rds", v.arnType)
+func (k rdsSnapshotKind) WritePolicy(ctx context.Context, cfg aws.Config, ref PolicyRef, doc string) error {
+	id, err := resourceIDOf(ref.ResourceARN, "rds", k.arnType)
 	if err != nil {
 		return err
 	}
@@ -95,38 +51,22 @@ func (v rdsShares) writePolicy(ctx context.Context, cfg aws.Config, ref PolicyRe
 		return fmt.Errorf("snapshot %s: RDS snapshots are not shared with organizations", id)
 	}
 	c := rds.NewFromConfig(cfg)
-	live, found, err := v.read(ctx, c, id)
+	live, found, err := k.read(ctx, c, id)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", v.readOp, id, err)
+		return fmt.Errorf("%s %s: %w", k.readOp, id, err)
 	}
 	if !found {
-		return fmt.Errorf("%s %s: %w", v.readOp, id, ErrNoSuchResource)
+		return fmt.Errorf("%s %s: %w", k.readOp, id, ErrNoSuchResource)
 	}
-	add, remove, err := shareChange(Partition(cfg.Region), ref.ResourceARN, v.attr, live, want)
+	add, remove, err := shareChange(Partition(cfg.Region), ref.ResourceARN, k.attr, live, want)
 	if err != nil {
 		return fmt.Errorf("snapshot %s: %w", id, err)
 	}
 	if len(add)+len(remove) == 0 {
 		return nil
 	}
-	if err := v.modify(ctx, c, id, add, remove); err != nil {
-		return fmt.Errorf("%s %s: %w", v.modifyOp, id, err)
+	if err := k.modify(ctx, c, id, add, remove); err != nil {
+		return fmt.Errorf("%s %s: %w", k.modifyOp, id, err)
 	}
 	return nil
-}
-
-func (RDSSnapshot) ReadPolicy(ctx context.Context, cfg aws.Config, ref PolicyRef) (LivePolicy, error) {
-	return rdsSnapshotShares.readPolicy(ctx, cfg, ref)
-}
-
-func (RDSSnapshot) WritePolicy(ctx context.Context, cfg aws.Config, ref PolicyRef, doc string) error {
-	return rdsSnapshotShares.writePolicy(ctx, cfg, ref, doc)
-}
-
-func (RDSClusterSnapshot) ReadPolicy(ctx context.Context, cfg aws.Config, ref PolicyRef) (LivePolicy, error) {
-	return rdsClusterSnapshotShares.readPolicy(ctx, cfg, ref)
-}
-
-func (RDSClusterSnapshot) WritePolicy(ctx context.Context, cfg aws.Config, ref PolicyRef, doc string) error {
-	return rdsClusterSnapshotShares.writePolicy(ctx, cfg, ref, doc)
 }
