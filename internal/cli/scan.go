@@ -51,6 +51,7 @@ type scanOptions struct {
 	Stats        bool
 	ShowSupp     bool
 	Gate         gateOptions
+	OrgFlags     orgFlags
 
 	// Test and measurement knobs, hidden from help: a simulator at a time scale needs the
 	// client paced at the same scale, and a test of an unreachable region cannot wait the
@@ -83,7 +84,9 @@ source condition.
 
 Credentials come from the AWS SDK's default chain (environment, shared config and --profile,
 SSO, credential_process, instance metadata); --role-arn assumes a role in the target account
-first. AWS_ENDPOINT_URL is honoured. The trust boundary, regions, kinds and suppressions come
+first. --org scans every account of the organization the credentials manage instead, assuming
+--role-name in each (an account whose role cannot be assumed is a gap); --shard I/N scans a
+deterministic part of them for trustaudit merge. AWS_ENDPOINT_URL is honoured. The trust boundary, regions, kinds and suppressions come
 from trustaudit.yaml in the working directory (or --config FILE); a flag given replaces the
 file's list.
 
@@ -95,7 +98,9 @@ do not fail.`,
 		Example: `  trustaudit scan --demo
   trustaudit scan --profile audit --trusted 111122223333 --trusted-org o-a1b2c3d4e5
   trustaudit scan --role-arn arn:aws:iam::444455556666:role/trustaudit-audit --format json --output scan.json
-  trustaudit scan --from-snapshot snapshot.json --trusted 111122223333`,
+  trustaudit scan --from-snapshot snapshot.json --trusted 111122223333
+  trustaudit scan --org --role-name trustaudit-audit --trust-organization --format json -o org.json
+  trustaudit scan --org --role-name trustaudit-audit --shard 0/4 --format json -o shard-0.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.set = map[string]bool{}
@@ -129,6 +134,7 @@ do not fail.`,
 	f.BoolVar(&opts.Stats, "stats", false, "show calls per API against the minimum, throttles, retries, elapsed time and the quota lower bound in the table (the JSON document always has them)")
 	f.BoolVar(&opts.ShowSupp, "show-suppressed", false, "list suppressed findings in the table (they are always counted)")
 	addGateFlags(f, &opts.Gate)
+	addOrgFlags(f, &opts.OrgFlags)
 	f.Float64Var(&opts.RateScale, "rate-scale", 0, "pace at this multiple of the documented quotas")
 	f.DurationVar(&opts.RegionTimeout, "region-timeout", 0, "give a silent region up after this long")
 	f.DurationVar(&opts.RequestTimeout, "request-timeout", 0, "bound one HTTP attempt")
@@ -148,6 +154,8 @@ type settings struct {
 	cfg      *config.Config
 	boundary access.Boundary
 	format   string
+	// trustOrg: trust the organization an organization scan lists.
+	trustOrg bool
 }
 
 func resolveSettings(ios *iostreams.IOStreams, o *scanOptions) (*settings, error) {
@@ -228,7 +236,7 @@ func resolveSettings(ios *iostreams.IOStreams, o *scanOptions) (*settings, error
 	if _, err := output.Lookup(format); err != nil {
 		return nil, usageError(fmt.Errorf("--format: %w", err))
 	}
-	return &settings{cfg: cfg, boundary: b, format: format}, nil
+	return &settings{cfg: cfg, boundary: b, format: format, trustOrg: cfg.TrustOrganization || o.OrgFlags.TrustOrganization}, nil
 }
 
 func runScan(ctx context.Context, ios *iostreams.IOStreams, o *scanOptions) error {
@@ -238,6 +246,9 @@ func runScan(ctx context.Context, ios *iostreams.IOStreams, o *scanOptions) erro
 	}
 	g, err := o.Gate.resolve()
 	if err != nil {
+		return err
+	}
+	if err := o.OrgFlags.check(o); err != nil {
 		return err
 	}
 	eo := scan.Options{
@@ -258,7 +269,16 @@ func runScan(ctx context.Context, ios *iostreams.IOStreams, o *scanOptions) erro
 
 	var doc *finding.Scan
 	var collected *world.World
+	var orgRes *scan.OrgResult
 	switch {
+	case o.OrgFlags.active():
+		res, cleanup, err := runOrgScan(ctx, o, eo, st.trustOrg)
+		defer cleanup()
+		if err != nil {
+			prog.finish()
+			return err
+		}
+		orgRes, doc = res, res.Scan
 	case o.FromSnapshot != "":
 		w, err := world.Load(o.FromSnapshot)
 		if err != nil {
@@ -298,7 +318,11 @@ func runScan(ctx context.Context, ios *iostreams.IOStreams, o *scanOptions) erro
 	}
 	prog.finish()
 
-	if o.SaveSnapshot != "" {
+	if o.SaveSnapshot != "" && orgRes != nil {
+		if err := writeFileAtomic(o.SaveSnapshot, orgRes.WriteSnapshot); err != nil {
+			return withExit(ExitError, err)
+		}
+	} else if o.SaveSnapshot != "" {
 		if err := saveSnapshot(o.SaveSnapshot, collected); err != nil {
 			return withExit(ExitError, err)
 		}
@@ -351,7 +375,7 @@ func loadAWSConfig(ctx context.Context, o *scanOptions) (aws.Config, error) {
 		})
 		cfg.Credentials = aws.NewCredentialsCache(provider)
 	} else if o.ExternalID != "" {
-		return aws.Config{}, usageError(errors.New("--external-id needs --role-arn"))
+		return aws.Config{}, usageError(errors.New("--external-id needs --role-arn or --org"))
 	}
 	return cfg, nil
 }
@@ -425,7 +449,7 @@ func newProgress(w io.Writer) *progress {
 func (p *progress) update(ev scan.Progress) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.state[ev.Kind+"/"+ev.Region] = ev
+	p.state[ev.Account+"/"+ev.Kind+"/"+ev.Region] = ev
 	if time.Since(p.last) < 200*time.Millisecond && !ev.Finished {
 		return
 	}
