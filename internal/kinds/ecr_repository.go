@@ -36,7 +36,7 @@ func init() {
 		page:     ecrListPage,
 		list:     listECRRepositories,
 		arn:      arnFormat("arn:%s:ecr:%s:%s:repository/%s"),
-		reads:    []policyRead{{lane: LaneECR, op: "ecr:GetRepositoryPolicy", read: perResource(readRepositoryPolicy)}},
+		reads:    []policyRead{{lane: LaneECR, op: "ecr:GetRepositoryPolicy", read: readPolicyDoc(readRepositoryPolicy)}},
 	}})
 }
 
@@ -53,20 +53,19 @@ func listECRRepositories(ctx context.Context, cfg aws.Config, _ Env, token strin
 	return items, tokenOf(out.NextToken), nil
 }
 
-func readRepositoryPolicy(ctx context.Context, cfg aws.Config, name string) (func(*world.Resource), error) {
+func readRepositoryPolicy(ctx context.Context, cfg aws.Config, name string) (string, error) {
 	out, err := ecr.NewFromConfig(cfg).GetRepositoryPolicy(ctx, &ecr.GetRepositoryPolicyInput{RepositoryName: aws.String(name)})
 	var nop *types.RepositoryPolicyNotFoundException
 	var nf *types.RepositoryNotFoundException
 	switch {
 	case errors.As(err, &nop):
-		return func(*world.Resource) {}, nil
+		return "", nil
 	case errors.As(err, &nf):
-		return nil, errGone
+		return "", errGone
 	case err != nil:
-		return nil, err
+		return "", err
 	}
-	doc := aws.ToString(out.PolicyText)
-	return func(r *world.Resource) { r.Policy = world.Policy(doc) }, nil
+	return aws.ToString(out.PolicyText), nil
 }
 
 // Remediation: SetRepositoryPolicy writes the whole policy, DeleteRepositoryPolicy removes it.
@@ -92,16 +91,8 @@ func (ECRRepository) ReadPolicy(ctx context.Context, cfg aws.Config, ref PolicyR
 	if err != nil {
 		return LivePolicy{}, err
 	}
-	apply, err := readRepositoryPolicy(ctx, cfg, name)
-	if errors.Is(err, errGone) {
-		return LivePolicy{}, fmt.Errorf("ecr:GetRepositoryPolicy %s: %w", ref.ResourceARN, ErrNoSuchResource)
-	}
-	if err != nil {
-		return LivePolicy{}, fmt.Errorf("ecr:GetRepositoryPolicy %s: %w", ref.ResourceARN, err)
-	}
-	var r world.Resource
-	apply(&r)
-	return LivePolicy{Document: string(r.Policy)}, nil
+	doc, err := readRepositoryPolicy(ctx, cfg, name)
+	return livePolicy("ecr:GetRepositoryPolicy", ref.ResourceARN, doc, err)
 }
 
 func (ECRRepository) WritePolicy(ctx context.Context, cfg aws.Config, ref PolicyRef, doc string) error {

@@ -35,7 +35,7 @@ func init() {
 		page:     eventsListPage,
 		list:     listEventBuses,
 		arn:      arnFormat("arn:%s:events:%s:%s:event-bus/%s"),
-		reads:    []policyRead{{lane: LaneEvents, op: "events:DescribeEventBus", read: perResource(readBusPolicy)}},
+		reads:    []policyRead{{lane: LaneEvents, op: "events:DescribeEventBus", read: readPolicyDoc(readBusPolicy)}},
 	}})
 }
 
@@ -52,17 +52,16 @@ func listEventBuses(ctx context.Context, cfg aws.Config, _ Env, token string) ([
 	return items, tokenOf(out.NextToken), nil
 }
 
-func readBusPolicy(ctx context.Context, cfg aws.Config, name string) (func(*world.Resource), error) {
+func readBusPolicy(ctx context.Context, cfg aws.Config, name string) (string, error) {
 	out, err := eventbridge.NewFromConfig(cfg).DescribeEventBus(ctx, &eventbridge.DescribeEventBusInput{Name: aws.String(name)})
 	if err != nil {
 		var nf *types.ResourceNotFoundException
 		if errors.As(err, &nf) {
-			return nil, errGone
+			return "", errGone
 		}
-		return nil, err
+		return "", err
 	}
-	doc := aws.ToString(out.Policy)
-	return func(r *world.Resource) { r.Policy = world.Policy(doc) }, nil
+	return aws.ToString(out.Policy), nil
 }
 
 // Remediation: PutPermission with Policy replaces the whole policy; RemovePermission with
@@ -89,16 +88,8 @@ func (EventBridgeBus) ReadPolicy(ctx context.Context, cfg aws.Config, ref Policy
 	if err != nil {
 		return LivePolicy{}, err
 	}
-	apply, err := readBusPolicy(ctx, cfg, name)
-	if errors.Is(err, errGone) {
-		return LivePolicy{}, fmt.Errorf("events:DescribeEventBus %s: %w", ref.ResourceARN, ErrNoSuchResource)
-	}
-	if err != nil {
-		return LivePolicy{}, fmt.Errorf("events:DescribeEventBus %s: %w", ref.ResourceARN, err)
-	}
-	var r world.Resource
-	apply(&r)
-	return LivePolicy{Document: string(r.Policy)}, nil
+	doc, err := readBusPolicy(ctx, cfg, name)
+	return livePolicy("events:DescribeEventBus", ref.ResourceARN, doc, err)
 }
 
 func (EventBridgeBus) WritePolicy(ctx context.Context, cfg aws.Config, ref PolicyRef, doc string) error {

@@ -52,8 +52,11 @@ func init() {
 		page:     kmsListPage,
 		list:     listKMSKeys,
 		reads: []policyRead{
-			{lane: LaneKMSGetKeyPolicy, op: "kms:GetKeyPolicy", read: perResource(readKeyPolicy)},
-			{lane: LaneKMSListGrants, op: "kms:ListGrants", read: perResource(readKeyGrants),
+			{lane: LaneKMSGetKeyPolicy, op: "kms:GetKeyPolicy", read: readPolicyDoc(readKeyPolicy)},
+			{lane: LaneKMSListGrants, op: "kms:ListGrants", read: perResource(func(ctx context.Context, cfg aws.Config, id string) (func(*world.Resource), error) {
+				grants, err := readKeyGrants(ctx, cfg, id)
+				return func(r *world.Resource) { r.Grants = grants }, err
+			}),
 				calls: func(r *world.Resource) int64 { return pages(len(r.Grants), kmsGrantsPage) }},
 		},
 		policies: kmsPolicies,
@@ -77,20 +80,19 @@ func listKMSKeys(ctx context.Context, cfg aws.Config, _ Env, token string) ([]li
 	return items, next, nil
 }
 
-func readKeyPolicy(ctx context.Context, cfg aws.Config, id string) (func(*world.Resource), error) {
+func readKeyPolicy(ctx context.Context, cfg aws.Config, id string) (string, error) {
 	out, err := kms.NewFromConfig(cfg).GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(id), PolicyName: aws.String("default")})
 	if err != nil {
 		var nf *types.NotFoundException
 		if errors.As(err, &nf) {
-			return nil, errGone
+			return "", errGone
 		}
-		return nil, err
+		return "", err
 	}
-	doc := aws.ToString(out.Policy)
-	return func(r *world.Resource) { r.Policy = world.Policy(doc) }, nil
+	return aws.ToString(out.Policy), nil
 }
 
-func readKeyGrants(ctx context.Context, cfg aws.Config, id string) (func(*world.Resource), error) {
+func readKeyGrants(ctx context.Context, cfg aws.Config, id string) ([]world.Grant, error) {
 	c := kms.NewFromConfig(cfg)
 	var grants []world.Grant
 	var marker *string
@@ -115,7 +117,7 @@ func readKeyGrants(ctx context.Context, cfg aws.Config, id string) (func(*world.
 		}
 		marker = out.NextMarker
 	}
-	return func(r *world.Resource) { r.Grants = grants }, nil
+	return grants, nil
 }
 
 func kmsPolicies(region, partition, account string, r *world.Resource) []Policy {
@@ -203,26 +205,16 @@ func (KMSKey) ReadPolicy(ctx context.Context, cfg aws.Config, ref PolicyRef) (Li
 	if err != nil {
 		return LivePolicy{}, err
 	}
-	read, op := readKeyPolicy, "kms:GetKeyPolicy"
-	if ref.PolicyName == KMSGrantsPolicy {
-		read, op = readKeyGrants, "kms:ListGrants"
+	if ref.PolicyName != KMSGrantsPolicy {
+		doc, err := readKeyPolicy(ctx, cfg, ref.ResourceARN)
+		return livePolicy("kms:GetKeyPolicy", ref.ResourceARN, doc, err)
 	}
-	apply, err := read(ctx, cfg, ref.ResourceARN)
-	if errors.Is(err, errGone) {
-		return LivePolicy{}, fmt.Errorf("%s %s: %w", op, ref.ResourceARN, ErrNoSuchResource)
+	grants, err := readKeyGrants(ctx, cfg, ref.ResourceARN)
+	doc := ""
+	if len(grants) > 0 {
+		doc = GrantsDocument(a.String(), grants)
 	}
-	if err != nil {
-		return LivePolicy{}, fmt.Errorf("%s %s: %w", op, ref.ResourceARN, err)
-	}
-	r := world.Resource{ARN: a.String()}
-	apply(&r)
-	if ref.PolicyName == KMSGrantsPolicy {
-		if len(r.Grants) == 0 {
-			return LivePolicy{}, nil
-		}
-		return LivePolicy{Document: GrantsDocument(r.ARN, r.Grants)}, nil
-	}
-	return LivePolicy{Document: string(r.Policy)}, nil
+	return livePolicy("kms:ListGrants", ref.ResourceARN, doc, err)
 }
 
 func (KMSKey) WritePolicy(ctx context.Context, cfg aws.Config, ref PolicyRef, doc string) error {

@@ -221,7 +221,7 @@ func (k *policyKind) Policies(acct *world.Account) []Policy {
 	return out
 }
 
-func (k *policyKind) Resources(acct *world.Account) int { return storageCount(acct, k.name) }
+func (k *policyKind) Resources(acct *world.Account) int { return countResources(acct, k.name) }
 
 // calls is the least number of calls per API, as the scan counts them, that reads a
 // region's resources of the kind: the pages of the listing and each read per resource or
@@ -338,4 +338,16 @@ func (k policyFix) WritePolicy(ctx context.Context, cfg aws.Config, ref PolicyRe
 		return errors.New(k.name + ": the policy cannot be deleted")
 	}
 	return k.put(ctx, cfg, ref, doc)
+}
+
+// livePolicy is ReadPolicy's answer for a read of op on the resource arn that returned doc
+// and err: errGone becomes ErrNoSuchResource.
+func livePolicy(op, arn, doc string, err error) (LivePolicy, error) {
+	if errors.Is(err, errGone) {
+		return LivePolicy{}, fmt.Errorf("%s %s: %w", op, arn, ErrNoSuchResource)
+	}
+	if err != nil {
+		return LivePolicy{}, fmt.Errorf("%s %s: %w", op, arn, err)
+	}
+	return LivePolicy{Document: doc}, nil
 }

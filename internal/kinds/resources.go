@@ -33,3 +33,25 @@ func resourcesOf(acct *world.Account, kind string, fn func(region string, r *wor
 		}
 	}
 }
+
+// countResources counts a kind's resources in a collected account.
+func countResources(acct *world.Account, kind string) int {
+	n := 0
+	resourcesOf(acct, kind, func(string, *world.Resource) { n++ })
+	return n
+}
+
+// regionCount counts a kind's resources in one region (none in a nil region: global kinds
+// are asked their Demand without one).
+func regionCount(r *world.Region, kind string) int {
+	if r == nil {
+		return 0
+	}
+	n := 0
+	for i := range r.Resources {
+		if r.Resources[i].Kind == kind {
+			n++
+		}
+	}
+	return n
+}

@@ -142,7 +142,9 @@ func (S3AccessPoint) Notices(acct *world.Account) []string {
 	return out
 }
 
-func (S3AccessPoint) Resources(acct *world.Account) int { return storageCount(acct, "s3-access-point") }
+func (S3AccessPoint) Resources(acct *world.Account) int {
+	return countResources(acct, "s3-access-point")
+}
 
 func (S3AccessPoint) MinimalCalls(acct *world.Account) map[string]int64 {
 	m := map[string]int64{}
@@ -151,7 +153,7 @@ func (S3AccessPoint) MinimalCalls(acct *world.Account) map[string]int64 {
 		if !r.Enabled() {
 			continue
 		}
-		n := storageRegionCount(r, "s3-access-point")
+		n := regionCount(r, "s3-access-point")
 		m["s3 control:ListAccessPoints"] += pages(n, s3AccessPointPage)
 		if n > 0 {
 			m["s3 control:GetAccessPointPolicy"] += int64(n)
@@ -162,7 +164,7 @@ func (S3AccessPoint) MinimalCalls(acct *world.Account) map[string]int64 {
 }
 
 func (S3AccessPoint) Demand(_ *world.Account, r *world.Region) map[string]int64 {
-	n := storageRegionCount(r, "s3-access-point")
+	n := regionCount(r, "s3-access-point")
 	demand := pages(n, s3AccessPointPage) + int64(n)
 	if n > 0 {
 		demand++

@@ -388,28 +388,7 @@ func (S3Bucket) Notices(acct *world.Account) []string {
 	return out
 }
 
-func (S3Bucket) Resources(acct *world.Account) int { return storageCount(acct, "s3-bucket") }
-
-// storageCount counts a kind's resources in a collected account.
-func storageCount(acct *world.Account, kind string) int {
-	n := 0
-	resourcesOf(acct, kind, func(string, *world.Resource) { n++ })
-	return n
-}
-
-// storageRegionCount counts a kind's resources in one region.
-func storageRegionCount(r *world.Region, kind string) int {
-	n := 0
-	if r == nil {
-		return 0
-	}
-	for i := range r.Resources {
-		if r.Resources[i].Kind == kind {
-			n++
-		}
-	}
-	return n
-}
+func (S3Bucket) Resources(acct *world.Account) int { return countResources(acct, "s3-bucket") }
 
 func (S3Bucket) MinimalCalls(acct *world.Account) map[string]int64 {
 	m := map[string]int64{}
@@ -436,7 +415,7 @@ func (S3Bucket) Demand(_ *world.Account, r *world.Region) map[string]int64 {
 // s3BucketCalls is ceil(B/10000) + 3B, plus one account public access block read when the
 // region has buckets.
 func s3BucketCalls(r *world.Region) map[string]int64 {
-	b := storageRegionCount(r, "s3-bucket")
+	b := regionCount(r, "s3-bucket")
 	m := map[string]int64{"s3:ListBuckets": pages(b, s3BucketPage)}
 	if b > 0 {
 		m["s3:GetBucketPolicy"] = int64(b)

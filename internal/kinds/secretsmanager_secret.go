@@ -38,7 +38,7 @@ func init() {
 		listOp:   "secretsmanager:ListSecrets",
 		page:     secretsListPage,
 		list:     listSecrets,
-		reads:    []policyRead{{lane: LaneSecretsPolicy, op: "secretsmanager:GetResourcePolicy", read: perResource(readSecretPolicy)}},
+		reads:    []policyRead{{lane: LaneSecretsPolicy, op: "secretsmanager:GetResourcePolicy", read: readPolicyDoc(readSecretPolicy)}},
 	}})
 }
 
@@ -55,17 +55,16 @@ func listSecrets(ctx context.Context, cfg aws.Config, _ Env, token string) ([]li
 	return items, tokenOf(out.NextToken), nil
 }
 
-func readSecretPolicy(ctx context.Context, cfg aws.Config, arn string) (func(*world.Resource), error) {
+func readSecretPolicy(ctx context.Context, cfg aws.Config, arn string) (string, error) {
 	out, err := secretsmanager.NewFromConfig(cfg).GetResourcePolicy(ctx, &secretsmanager.GetResourcePolicyInput{SecretId: aws.String(arn)})
 	if err != nil {
 		var nf *types.ResourceNotFoundException
 		if errors.As(err, &nf) {
-			return nil, errGone
+			return "", errGone
 		}
-		return nil, err
+		return "", err
 	}
-	doc := aws.ToString(out.ResourcePolicy)
-	return func(r *world.Resource) { r.Policy = world.Policy(doc) }, nil
+	return aws.ToString(out.ResourcePolicy), nil
 }
 
 // Remediation writes the whole policy with PutResourcePolicy (BlockPublicPolicy off, so a
@@ -83,16 +82,8 @@ func (SecretsManagerSecret) ReadPolicy(ctx context.Context, cfg aws.Config, ref 
 	if _, err := parseARNOf(ref.ResourceARN, "secretsmanager", "arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME-SUFFIX"); err != nil {
 		return LivePolicy{}, err
 	}
-	apply, err := readSecretPolicy(ctx, cfg, ref.ResourceARN)
-	if errors.Is(err, errGone) {
-		return LivePolicy{}, fmt.Errorf("secretsmanager:GetResourcePolicy %s: %w", ref.ResourceARN, ErrNoSuchResource)
-	}
-	if err != nil {
-		return LivePolicy{}, fmt.Errorf("secretsmanager:GetResourcePolicy %s: %w", ref.ResourceARN, err)
-	}
-	var r world.Resource
-	apply(&r)
-	return LivePolicy{Document: string(r.Policy)}, nil
+	doc, err := readSecretPolicy(ctx, cfg, ref.ResourceARN)
+	return livePolicy("secretsmanager:GetResourcePolicy", ref.ResourceARN, doc, err)
 }
 
 func (SecretsManagerSecret) WritePolicy(ctx context.Context, cfg aws.Config, ref PolicyRef, doc string) error {

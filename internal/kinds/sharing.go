@@ -333,23 +333,6 @@ func sharedPolicies(acct *world.Account, kind string, a shareAttr) []Policy {
 	return out
 }
 
-func countResources(acct *world.Account, kind string) int {
-	n := 0
-	resourcesOf(acct, kind, func(string, *world.Resource) { n++ })
-	return n
-}
-
-// regionCount is the number of the kind's resources in one region.
-func regionCount(r *world.Region, kind string) int {
-	n := 0
-	for i := range r.Resources {
-		if r.Resources[i].Kind == kind {
-			n++
-		}
-	}
-	return n
-}
-
 // sharedMinimalCalls is, per enabled region, ceil(N/page) listings and one read per
 // resource (PERFORMANCE.md §1).
 func sharedMinimalCalls(acct *world.Account, kind, listOp, readOp string, page int) map[string]int64 {

@@ -37,7 +37,7 @@ func init() {
 		page:     snsListPage,
 		list:     listSNSTopics,
 		arn:      arnFormat("arn:%s:sns:%s:%s:%s"),
-		reads:    []policyRead{{lane: LaneSNS, op: "sns:GetTopicAttributes", read: perResource(readSNSPolicy)}},
+		reads:    []policyRead{{lane: LaneSNS, op: "sns:GetTopicAttributes", read: readPolicyDoc(readSNSPolicy)}},
 	}})
 }
 
@@ -54,17 +54,16 @@ func listSNSTopics(ctx context.Context, cfg aws.Config, _ Env, token string) ([]
 	return items, tokenOf(out.NextToken), nil
 }
 
-func readSNSPolicy(ctx context.Context, cfg aws.Config, arn string) (func(*world.Resource), error) {
+func readSNSPolicy(ctx context.Context, cfg aws.Config, arn string) (string, error) {
 	out, err := sns.NewFromConfig(cfg).GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: aws.String(arn)})
 	if err != nil {
 		var nf *types.NotFoundException
 		if errors.As(err, &nf) {
-			return nil, errGone
+			return "", errGone
 		}
-		return nil, err
+		return "", err
 	}
-	doc := out.Attributes["Policy"]
-	return func(r *world.Resource) { r.Policy = world.Policy(doc) }, nil
+	return out.Attributes["Policy"], nil
 }
 
 // Remediation rewrites the policy attribute with SetTopicAttributes. A topic cannot be left
@@ -82,16 +81,8 @@ func (SNSTopic) ReadPolicy(ctx context.Context, cfg aws.Config, ref PolicyRef) (
 	if _, err := parseARNOf(ref.ResourceARN, "sns", "arn:PARTITION:sns:REGION:ACCOUNT:NAME"); err != nil {
 		return LivePolicy{}, err
 	}
-	apply, err := readSNSPolicy(ctx, cfg, ref.ResourceARN)
-	if errors.Is(err, errGone) {
-		return LivePolicy{}, fmt.Errorf("sns:GetTopicAttributes %s: %w", ref.ResourceARN, ErrNoSuchResource)
-	}
-	if err != nil {
-		return LivePolicy{}, fmt.Errorf("sns:GetTopicAttributes %s: %w", ref.ResourceARN, err)
-	}
-	var r world.Resource
-	apply(&r)
-	return LivePolicy{Document: string(r.Policy)}, nil
+	doc, err := readSNSPolicy(ctx, cfg, ref.ResourceARN)
+	return livePolicy("sns:GetTopicAttributes", ref.ResourceARN, doc, err)
 }
 
 func (SNSTopic) WritePolicy(ctx context.Context, cfg aws.Config, ref PolicyRef, doc string) error {

@@ -36,7 +36,7 @@ func init() {
 		page:     sqsListPage,
 		list:     listSQSQueues,
 		arn:      arnFormat("arn:%s:sqs:%s:%s:%s"),
-		reads:    []policyRead{{lane: LaneSQS, op: "sqs:GetQueueAttributes", read: perResource(readSQSPolicy)}},
+		reads:    []policyRead{{lane: LaneSQS, op: "sqs:GetQueueAttributes", read: readPolicyDoc(readSQSPolicy)}},
 	}})
 }
 
@@ -57,17 +57,16 @@ func listSQSQueues(ctx context.Context, cfg aws.Config, env Env, token string) (
 	return items, tokenOf(out.NextToken), nil
 }
 
-func readSQSPolicy(ctx context.Context, cfg aws.Config, url string) (func(*world.Resource), error) {
+func readSQSPolicy(ctx context.Context, cfg aws.Config, url string) (string, error) {
 	out, err := sqs.NewFromConfig(cfg).GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url), AttributeNames: []types.QueueAttributeName{types.QueueAttributeNamePolicy}})
 	if err != nil {
 		var nf *types.QueueDoesNotExist
 		if errors.As(err, &nf) {
-			return nil, errGone
+			return "", errGone
 		}
-		return nil, err
+		return "", err
 	}
-	doc := out.Attributes[string(types.QueueAttributeNamePolicy)]
-	return func(r *world.Resource) { r.Policy = world.Policy(doc) }, nil
+	return out.Attributes[string(types.QueueAttributeNamePolicy)], nil
 }
 
 // Remediation rewrites the whole policy with SetQueueAttributes (an empty Policy attribute
@@ -103,16 +102,8 @@ func (SQSQueue) ReadPolicy(ctx context.Context, cfg aws.Config, ref PolicyRef) (
 	if err != nil {
 		return LivePolicy{}, err
 	}
-	apply, err := readSQSPolicy(ctx, cfg, url)
-	if errors.Is(err, errGone) {
-		return LivePolicy{}, fmt.Errorf("sqs:GetQueueAttributes %s: %w", ref.ResourceARN, ErrNoSuchResource)
-	}
-	if err != nil {
-		return LivePolicy{}, fmt.Errorf("sqs:GetQueueAttributes %s: %w", ref.ResourceARN, err)
-	}
-	var r world.Resource
-	apply(&r)
-	return LivePolicy{Document: string(r.Policy)}, nil
+	doc, err := readSQSPolicy(ctx, cfg, url)
+	return livePolicy("sqs:GetQueueAttributes", ref.ResourceARN, doc, err)
 }
 
 func (SQSQueue) WritePolicy(ctx context.Context, cfg aws.Config, ref PolicyRef, doc string) error {
