@@ -30,12 +30,9 @@ func (EBSSnapshot) ReadPolicy(ctx context.Context, cfg aws.Config, ref PolicyRef
 		return LivePolicy{}, err
 	}
 	c := ec2.NewFromConfig(cfg)
-	shares, found, err := readSnapshotShares(ctx, c, id)
+	shares, err := liveShares("ec2:DescribeSnapshotAttribute", id, func() ([]string, bool, error) { return readSnapshotShares(ctx, c, id) })
 	if err != nil {
-		return LivePolicy{}, fmt.Errorf("ec2:DescribeSnapshotAttribute %s: %w", id, err)
-	}
-	if !found {
-		return LivePolicy{}, fmt.Errorf("ec2:DescribeSnapshotAttribute %s: %w", id, ErrNoSuchResource)
+		return LivePolicy{}, err
 	}
 	blocked, err := snapshotBlockedLive(ctx, c)
 	if err != nil {
@@ -70,12 +67,9 @@ func (EBSSnapshot) WritePolicy(ctx context.Context, cfg aws.Config, ref PolicyRe
 		return fmt.Errorf("snapshot %s: EBS snapshots are not shared with organizations", id)
 	}
 	c := ec2.NewFromConfig(cfg)
-	live, found, err := readSnapshotShares(ctx, c, id)
+	live, err := liveShares("ec2:DescribeSnapshotAttribute", id, func() ([]string, bool, error) { return readSnapshotShares(ctx, c, id) })
 	if err != nil {
-		return fmt.Errorf("ec2:DescribeSnapshotAttribute %s: %w", id, err)
-	}
-	if !found {
-		return fmt.Errorf("ec2:DescribeSnapshotAttribute %s: %w", id, ErrNoSuchResource)
+		return err
 	}
 	// A neutralised "all" is not in the document (the scan did not judge it): it is
 	// neither the fix's to remove nor the restore's to add.

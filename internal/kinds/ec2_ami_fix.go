@@ -28,12 +28,9 @@ func (EC2AMI) ReadPolicy(ctx context.Context, cfg aws.Config, ref PolicyRef) (Li
 	if err != nil {
 		return LivePolicy{}, err
 	}
-	shares, found, err := readImageShares(ctx, ec2.NewFromConfig(cfg), id)
+	shares, err := liveShares("ec2:DescribeImageAttribute", id, func() ([]string, bool, error) { return readImageShares(ctx, ec2.NewFromConfig(cfg), id) })
 	if err != nil {
-		return LivePolicy{}, fmt.Errorf("ec2:DescribeImageAttribute %s: %w", id, err)
-	}
-	if !found {
-		return LivePolicy{}, fmt.Errorf("ec2:DescribeImageAttribute %s: %w", id, ErrNoSuchResource)
+		return LivePolicy{}, err
 	}
 	return LivePolicy{Document: shareDocument(amiLaunch, Partition(cfg.Region), ref.ResourceARN, shares)}, nil
 }
@@ -48,12 +45,9 @@ func (EC2AMI) WritePolicy(ctx context.Context, cfg aws.Config, ref PolicyRef, do
 		return err
 	}
 	c := ec2.NewFromConfig(cfg)
-	live, found, err := readImageShares(ctx, c, id)
+	live, err := liveShares("ec2:DescribeImageAttribute", id, func() ([]string, bool, error) { return readImageShares(ctx, c, id) })
 	if err != nil {
-		return fmt.Errorf("ec2:DescribeImageAttribute %s: %w", id, err)
-	}
-	if !found {
-		return fmt.Errorf("ec2:DescribeImageAttribute %s: %w", id, ErrNoSuchResource)
+		return err
 	}
 	add, remove, err := shareChange(Partition(cfg.Region), ref.ResourceARN, amiLaunch, live, want)
 	if err != nil {

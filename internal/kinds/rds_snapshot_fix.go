@@ -28,12 +28,9 @@ func (k rdsSnapshotKind) ReadPolicy(ctx context.Context, cfg aws.Config, ref Pol
 	if err != nil {
 		return LivePolicy{}, err
 	}
-	shares, found, err := k.read(ctx, rds.NewFromConfig(cfg), id)
+	shares, err := liveShares(k.readOp, id, func() ([]string, bool, error) { return k.read(ctx, rds.NewFromConfig(cfg), id) })
 	if err != nil {
-		return LivePolicy{}, fmt.Errorf("%s %s: %w", k.readOp, id, err)
-	}
-	if !found {
-		return LivePolicy{}, fmt.Errorf("%s %s: %w", k.readOp, id, ErrNoSuchResource)
+		return LivePolicy{}, err
 	}
 	return LivePolicy{Document: shareDocument(k.attr, Partition(cfg.Region), ref.ResourceARN, shares)}, nil
 }
@@ -51,12 +48,9 @@ func (k rdsSnapshotKind) WritePolicy(ctx context.Context, cfg aws.Config, ref Po
 		return fmt.Errorf("snapshot %s: RDS snapshots are not shared with organizations", id)
 	}
 	c := rds.NewFromConfig(cfg)
-	live, found, err := k.read(ctx, c, id)
+	live, err := liveShares(k.readOp, id, func() ([]string, bool, error) { return k.read(ctx, c, id) })
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", k.readOp, id, err)
-	}
-	if !found {
-		return fmt.Errorf("%s %s: %w", k.readOp, id, ErrNoSuchResource)
+		return err
 	}
 	add, remove, err := shareChange(Partition(cfg.Region), ref.ResourceARN, k.attr, live, want)
 	if err != nil {

@@ -333,6 +333,19 @@ func sharedPolicies(acct *world.Account, kind string, a shareAttr) []Policy {
 	return out
 }
 
+// liveShares reads a resource's share list for remediation: a failed read names op and the
+// resource id, and a resource gone since the scan is ErrNoSuchResource.
+func liveShares(op, id string, read func() (shares []string, found bool, err error)) ([]string, error) {
+	shares, found, err := read()
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", op, id, err)
+	}
+	if !found {
+		return nil, fmt.Errorf("%s %s: %w", op, id, ErrNoSuchResource)
+	}
+	return shares, nil
+}
+
 // sharedMinimalCalls is, per enabled region, ceil(N/page) listings and one read per
 // resource (PERFORMANCE.md §1).
 func sharedMinimalCalls(acct *world.Account, kind, listOp, readOp string, page int) map[string]int64 {
