@@ -33,7 +33,7 @@ const (
 var engineLanes = []kinds.Lane{
 	{Name: laneSTS, Rate: 50, Ops: []string{"sts:GetCallerIdentity", "sts:AssumeRole"}},
 	{Name: laneAccount, Rate: 10, Ops: []string{"account:ListRegions"}},
-	{Name: laneEC2, Rate: 20, Ops: []string{"ec2:DescribeRegions"}},
+	{Name: laneEC2, Rate: 20, Documented: true, Ops: []string{"ec2:DescribeRegions"}}, // the EC2 Describe bucket the sharing kinds also draw from
 	// Organizations throttles per account at a few requests per second; an organization
 	// of 1,000 accounts is 50 ListAccounts pages, so 4/s lists it in under 15 s.
 	{Name: laneOrgs, Rate: 4, Ops: []string{"organizations:DescribeOrganization", "organizations:ListAccounts", "organizations:ListAccountsForParent", "organizations:ListChildren"}},
