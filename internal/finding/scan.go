@@ -39,6 +39,10 @@ type Scan struct {
 type Tool struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
+	// Command is the command that made the document: "scan" (also when empty, as in
+	// documents written before the field existed) or "trail", whose resources are the
+	// policy changes it read.
+	Command string `json:"command,omitempty"`
 }
 
 // Boundary records the trust boundary a scan was judged against: the same policy is a

@@ -220,3 +220,21 @@ func TestWrap(t *testing.T) {
 		t.Error(diff)
 	}
 }
+
+// A trail document says so: its header names the command and its resources are the policy
+// changes it read, not resources examined.
+func TestTableNamesTheCommand(t *testing.T) {
+	s := sampleScan()
+	if out := string(render(t, "table", s)); !strings.HasPrefix(out, "trustaudit scan: ") || !strings.Contains(out, " examined: ") {
+		t.Errorf("scan table starts %q", firstLines(out))
+	}
+	s.Tool.Command = "trail"
+	if out := string(render(t, "table", s)); !strings.HasPrefix(out, "trustaudit trail: ") || !strings.Contains(out, " policy changes read: ") {
+		t.Errorf("trail table starts %q", firstLines(out))
+	}
+}
+
+func firstLines(s string) string {
+	lines := strings.SplitN(s, "\n", 8)
+	return strings.Join(lines[:min(len(lines), 7)], "\n")
+}

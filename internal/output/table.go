@@ -86,7 +86,11 @@ func (t *tableWriter) summary(s *finding.Scan) {
 	default:
 		verdict = t.paint(ansiBold, "clean: no access from outside the trust boundary")
 	}
-	t.printf("trustaudit scan: %s\n\n", verdict)
+	command, examined := "scan", "examined"
+	if s.Tool.Command == "trail" {
+		command, examined = "trail", "policy changes read"
+	}
+	t.printf("trustaudit %s: %s\n\n", command, verdict)
 
 	row := func(label, value string) { t.printf("  %-11s %s\n", label, value) }
 	row("Accounts", listOrNone(s.Accounts))
@@ -103,7 +107,7 @@ func (t *tableWriter) summary(s *finding.Scan) {
 	if len(res) == 0 {
 		row("Resources", "none examined")
 	} else {
-		row("Resources", fmt.Sprintf("%d examined: %s", total, strings.Join(res, ", ")))
+		row("Resources", fmt.Sprintf("%d %s: %s", total, examined, strings.Join(res, ", ")))
 	}
 
 	counts := map[finding.Severity]int{}

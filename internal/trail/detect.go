@@ -353,7 +353,7 @@ func (d *Detector) Detections() []Detection {
 func (d *Detector) Scan(version string) *finding.Scan {
 	s := &finding.Scan{
 		SchemaVersion: finding.SchemaVersion,
-		Tool:          finding.Tool{Name: "trustaudit", Version: version},
+		Tool:          finding.Tool{Name: "trustaudit", Version: version, Command: "trail"},
 		StartedAt:     d.started,
 		FinishedAt:    time.Now().UTC(),
 		Accounts:      keys(d.accounts),
