@@ -39,6 +39,9 @@ var engineLanes = []kinds.Lane{
 	{Name: laneOrgs, Rate: 4, Ops: []string{"organizations:DescribeOrganization", "organizations:ListAccounts", "organizations:ListAccountsForParent", "organizations:ListChildren"}},
 }
 
+// documentedMargin is the fraction of a published rate a lane is paced at.
+const documentedMargin = 0.98
+
 // maxAttempts is per call, per lane. Higher than the SDK's 3 because each lane has its own
 // retryer without a retry quota: one lane's bad minute cannot starve another's retries, and a
 // transient 5xx storm is ridden out instead of becoming a gap.
@@ -62,6 +65,13 @@ type lane struct {
 
 	cooldown time.Duration
 
+	// first is closed when the lane's first request is answered (or fails); firstAt is
+	// when. See attempt.
+	first     chan struct{}
+	firstOnce sync.Once
+	firstSent atomic.Bool
+	firstAt   time.Time
+
 	mu           sync.Mutex
 	curRate      float64
 	lastDecrease time.Time
@@ -69,6 +79,13 @@ type lane struct {
 
 func newLane(spec kinds.Lane, scale float64, reg *regionState, stats *counters, base aws.Config, signRegion string, scaleBackoff float64) *lane {
 	r := spec.Rate * scale
+	if spec.Documented {
+		// A bucket of one token paced at exactly its rate throttles whenever a request
+		// arrives a microsecond early relative to the one before (its predecessor was
+		// delayed more on the way): pacing 2% under the published rate absorbs that jitter
+		// (20 ms at 1 request per second) for 2% of the lane's time.
+		r *= documentedMargin
+	}
 	// In flight: rate x one second of round trip, plus one. Round trips are ~0.1-0.3 s to
 	// AWS, but measured on a loaded machine answers took several hundred ms, and a lane
 	// whose slots all wait for answers leaves its tokens unspent: at rate x 0.25 s the
@@ -86,6 +103,7 @@ func newLane(spec kinds.Lane, scale float64, reg *regionState, stats *counters, 
 		reg:     reg,
 		stats:   stats,
 		curRate: r,
+		first:   make(chan struct{}),
 		// A second of AWS time: long enough for the answers to requests sent at the old
 		// rate to come back.
 		cooldown: time.Duration(float64(time.Second) / scaleBackoff),
@@ -148,6 +166,29 @@ func (l *lane) attempt(ctx context.Context, in middleware.FinalizeInput, next mi
 		return middleware.FinalizeOutput{}, middleware.Metadata{}, context.Cause(ctx)
 	}
 	defer func() { <-l.sem }()
+	// The lane's first request may sit for a while in a queue (every lane of an
+	// organization starts at once), and a second one paced 1/rate after it being sent would
+	// then reach AWS less than 1/rate after it: a throttle, which halves the lane's rate.
+	// The second request and those after it wait for the first answer and 1/rate after it:
+	// one round trip per lane, once.
+	if !l.firstSent.CompareAndSwap(false, true) {
+		select {
+		case <-l.first:
+		case <-ctx.Done():
+			return middleware.FinalizeOutput{}, middleware.Metadata{}, context.Cause(ctx)
+		}
+		if d := time.Until(l.firstAt.Add(time.Duration(float64(time.Second) / l.maxRate))); d > 0 {
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return middleware.FinalizeOutput{}, middleware.Metadata{}, context.Cause(ctx)
+			}
+		}
+	} else {
+		defer l.firstOnce.Do(func() { l.firstAt = time.Now(); close(l.first) })
+	}
 	if err := l.lim.Wait(ctx); err != nil {
 		if cause := context.Cause(ctx); cause != nil {
 			err = cause
@@ -165,8 +206,8 @@ var isThrottle = retry.IsErrorThrottles(retry.DefaultThrottles)
 // throttle is counted and halves the lane's rate (multiplicative decrease), which successes
 // then raise again step by step (additive increase) up to the lane's rate. On an
 // undocumented lane that is how the rate is found. On a documented lane paced at AWS's rate
-// a throttle means something else in the account spends the same bucket; sharing it beats
-// retrying into it, and the throttle is counted apart as it should not happen.
+// repeated throttles mean something else in the account spends the same bucket; sharing it
+// beats retrying into it, and the throttle is counted apart as it should not happen.
 func (l *lane) observe(err error) {
 	if err == nil || gotAnswer(err) {
 		l.reg.answered()
@@ -180,8 +221,16 @@ func (l *lane) observe(err error) {
 		// decrease per cool-down, not one per answer, or the rate collapses to the floor.
 		l.mu.Lock()
 		if now := time.Now(); now.Sub(l.lastDecrease) >= l.cooldown {
+			// On a documented lane paced at AWS's rate, a lone throttle is a request
+			// that arrived early (jitter): a tenth off, not half, or a lane of a few dozen
+			// calls would never climb back. Throttles again soon after mean a neighbour
+			// spends the bucket too: halve.
+			if l.spec.Documented && (l.lastDecrease.IsZero() || now.Sub(l.lastDecrease) > 10*l.cooldown) {
+				l.curRate = max(l.minRate, l.curRate*0.9)
+			} else {
+				l.curRate = max(l.minRate, l.curRate/2)
+			}
 			l.lastDecrease = now
-			l.curRate = max(l.minRate, l.curRate/2)
 			l.lim.SetLimit(rate.Limit(l.curRate))
 		}
 		l.mu.Unlock()

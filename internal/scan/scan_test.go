@@ -3,6 +3,7 @@ package scan
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -574,17 +575,33 @@ func TestUnknownKind(t *testing.T) {
 
 func TestThrottleLowersTheLaneRate(t *testing.T) {
 	throttle := &smithy.GenericAPIError{Code: "Throttling", Message: "Rate exceeded"}
-	for _, documented := range []bool{false, true} {
+	for _, tc := range []struct {
+		documented bool
+		max        float64 // the rate paced at: documented lanes keep a 2% margin
+		lone, next float64 // after one throttle; after a second one soon after
+	}{
+		{documented: false, max: 20, lone: 10, next: 5},
+		// A lone throttle on a documented lane is jitter: a tenth off. A second one within
+		// ten cool-downs is a neighbour on the bucket: halved.
+		{documented: true, max: 19.6, lone: 19.6 * 0.9, next: 19.6 * 0.9 / 2},
+	} {
+		documented := tc.documented
 		reg := newRegionState(context.Background(), "us-east-1", time.Minute)
 		defer reg.close()
 		st := &counters{calls: map[string]int64{}}
 		l := newLane(kinds.Lane{Name: "x", Rate: 20, Documented: documented}, 1, reg, st, aws.Config{}, "us-east-1", 1)
+		if got := float64(l.lim.Limit()); math.Abs(got-tc.max) > 1e-9 {
+			t.Errorf("documented=%v: paced at %v, want %v", documented, got, tc.max)
+		}
 		l.observe(throttle)
 		l.observe(throttle) // the same burst of answers: one decrease
-		l.lastDecrease = time.Time{}
+		if got := float64(l.lim.Limit()); math.Abs(got-tc.lone) > 1e-9 {
+			t.Errorf("documented=%v: rate after one throttle %v, want %v", documented, got, tc.lone)
+		}
+		l.lastDecrease = time.Now().Add(-2 * l.cooldown) // past the cool-down, still soon after
 		l.observe(throttle)
-		if got := float64(l.lim.Limit()); got != 5 {
-			t.Errorf("documented=%v: rate after two throttles %v, want it halved twice to 5", documented, got)
+		if got := float64(l.lim.Limit()); math.Abs(got-tc.next) > 1e-9 {
+			t.Errorf("documented=%v: rate after a second throttle soon after %v, want %v", documented, got, tc.next)
 		}
 		wantDoc := int64(0)
 		if documented {
@@ -596,8 +613,8 @@ func TestThrottleLowersTheLaneRate(t *testing.T) {
 		for range 200 {
 			l.observe(nil)
 		}
-		if got := float64(l.lim.Limit()); got != 20 {
-			t.Errorf("documented=%v: rate after successes %v, want it back at 20 and no higher", documented, got)
+		if got := float64(l.lim.Limit()); got != tc.max {
+			t.Errorf("documented=%v: rate after successes %v, want it back at %v and no higher", documented, got, tc.max)
 		}
 	}
 }
