@@ -267,6 +267,24 @@ func (t *tableWriter) stats(s *finding.Scan) {
 	if st.LowerBoundSec > 0 {
 		t.printf("  elapsed / bound      %.3f\n", st.ElapsedSec/st.LowerBoundSec)
 	}
+	if len(st.Accounts) > 0 {
+		// An organization scan: the figures above are the totals; each account's follow.
+		t.printf("\n  %-14s %10s %10s %10s %10s %10s\n", "ACCOUNT", "calls", "minimal", "throttles", "elapsed", "bound")
+		for _, id := range sortedKeys(st.Accounts) {
+			a := st.Accounts[id]
+			if a == nil {
+				continue
+			}
+			var c, m int64
+			for _, n := range a.Calls {
+				c += n
+			}
+			for _, n := range a.MinimalCalls {
+				m += n
+			}
+			t.printf("  %-14s %10d %10d %10d %9.2fs %9.2fs\n", id, c, m, a.Throttles, a.ElapsedSec, a.LowerBoundSec)
+		}
+	}
 }
 
 func listOrNone(xs []string) string {
