@@ -138,6 +138,7 @@ func (r *OrgResult) WriteSnapshot(w io.Writer) error {
 type orgAccount struct {
 	id      string
 	profile *Profile
+	page    int // the ListAccounts page it came on (1-based)
 }
 
 type orgRun struct {
@@ -148,6 +149,7 @@ type orgRun struct {
 	part string // partition
 
 	mu       sync.Mutex
+	started  map[string]float64 // by account: the earliest it could start, seconds
 	doc      *finding.Scan
 	parts    []string
 	perAcct  map[string]*finding.Stats
@@ -182,7 +184,7 @@ func RunOrg(ctx context.Context, o OrgOptions) (*OrgResult, error) {
 	ctl := newEngine(ctx, o.Options)
 	defer ctl.close()
 	r := &orgRun{
-		o: o, ctl: ctl, ks: ks, perAcct: map[string]*finding.Stats{}, bound: o.Boundary,
+		o: o, ctl: ctl, ks: ks, perAcct: map[string]*finding.Stats{}, bound: o.Boundary, started: map[string]float64{},
 		regions: map[string]bool{}, resource: map[string]int{},
 		doc: &finding.Scan{
 			SchemaVersion: finding.SchemaVersion,
@@ -346,7 +348,7 @@ func (r *orgRun) list(out chan<- orgAccount) error {
 				continue
 			}
 			select {
-			case out <- orgAccount{id: id}:
+			case out <- orgAccount{id: id, page: r.pages}:
 			case <-l.reg.ctx.Done():
 				return context.Cause(l.reg.ctx)
 			}
@@ -403,8 +405,12 @@ func (r *orgRun) scanAccount(ctx context.Context, a orgAccount, ready <-chan str
 		creds := aws.NewCredentialsCache(provider, func(co *aws.CredentialsCacheOptions) {
 			co.ExpiryWindow = 5 * time.Minute
 		})
+		// The earliest this account's scan could start: its ListAccounts page (after
+		// DescribeOrganization) at the organizations rate, its AssumeRole at STS's.
 		r.mu.Lock()
 		r.assumed++
+		scale := r.o.RateScale
+		r.started[a.id] = max(float64(a.page+1)/(r.ctl.specs[laneOrgs].Rate*scale), float64(r.assumed)/(r.ctl.specs[laneSTS].Rate*scale))
 		r.mu.Unlock()
 		if _, err := creds.Retrieve(ctx); err != nil {
 			r.o.Logger.Warn("cannot assume the audit role; the account is a gap", "account", a.id, "role", roleARN, "err", errorText(err))
@@ -472,8 +478,9 @@ func (r *orgRun) accountGap(id, op, resource string, err error) {
 }
 
 // totals are the run's figures: every account's calls and the organization's own (listing
-// and one AssumeRole per account), against the minimum; the lower bound is the largest of
-// any account's and of the organization lanes', since they all run at once.
+// and one AssumeRole per account), against the minimum. The lower bound is the largest,
+// over the accounts, of the earliest the account could start plus its own bound, since
+// the accounts run at once (when they fit in MaxAccounts).
 func (r *orgRun) totals(elapsed time.Duration) *finding.Stats {
 	st := &finding.Stats{
 		Calls:        r.ctl.stats.snapshot(),
@@ -503,6 +510,13 @@ func (r *orgRun) totals(elapsed time.Duration) *finding.Stats {
 		st.Throttles += a.Throttles
 		st.Retries += a.Retries
 		st.LowerBoundSec = max(st.LowerBoundSec, a.LowerBoundSec)
+	}
+	// Accounts cannot start before they are listed and assumed: pages are a chain at the
+	// organizations rate, so the last page's accounts start late by as much.
+	for id, a := range r.perAcct {
+		if a != nil {
+			st.LowerBoundSec = max(st.LowerBoundSec, r.started[id]+a.LowerBoundSec)
+		}
 	}
 	return st
 }
