@@ -15,10 +15,10 @@ import (
 	"github.com/trustaudit/trustaudit/internal/world"
 )
 
-// Judge judges a snapshot offline: the same findings Run reports for what it collected.
-// A snapshot records what was read, not what failed, so it carries no collection gaps;
-// policies that fail to parse are gaps here as in Run. o.Regions and o.Kinds narrow what
-// is judged; Config, rates and timeouts are unused.
+// Judge judges a snapshot offline: the same findings Run reports for what it collected,
+// and the same gaps: the snapshot carries the reads that failed when it was collected, and
+// policies that fail to parse are gaps here as in Run. o.Regions and o.Kinds narrow what is
+// judged; Config, rates and timeouts are unused.
 func Judge(w *world.World, o Options) (*finding.Scan, error) {
 	o.defaults()
 	ks, err := o.kinds()
@@ -33,6 +33,12 @@ func Judge(w *world.World, o Options) (*finding.Scan, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, g := range w.Gaps {
+		if (len(o.Regions) == 0 || slices.Contains(o.Regions, g.Region) || g.Region == kinds.GlobalRegion) &&
+			(g.Kind == "" || g.Kind == "*" || slices.Contains(s.Kinds, g.Kind)) {
+			s.Gaps = append(s.Gaps, g)
+		}
+	}
 	s.StartedAt, s.FinishedAt = now, now
 	s.Sort()
 	return s, nil
@@ -44,6 +50,7 @@ func onlyRegions(w *world.World, regions []string) *world.World {
 		keep[r] = true
 	}
 	out := *w
+	out.Gaps = slices.Clone(w.Gaps)
 	out.Accounts = make([]world.Account, len(w.Accounts))
 	for i, a := range w.Accounts {
 		a.Regions = slices.DeleteFunc(slices.Clone(a.Regions), func(r world.Region) bool { return !keep[r.Name] })

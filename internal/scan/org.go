@@ -110,6 +110,17 @@ func (r *OrgResult) WriteSnapshot(w io.Writer) error {
 	if r.Organization != nil {
 		head["organization"] = r.Organization
 	}
+	// The reads that failed go with the snapshot (judging it offline reports them); parse
+	// gaps are not collection gaps: the offline judgement finds them again.
+	var gaps []finding.Gap
+	for _, g := range r.Scan.Gaps {
+		if g.Operation != "parse" {
+			gaps = append(gaps, g)
+		}
+	}
+	if len(gaps) > 0 {
+		head["gaps"] = gaps
+	}
 	b, err := json.Marshal(head)
 	if err != nil {
 		return err

@@ -173,6 +173,7 @@ func run(ctx context.Context, o Options) (*finding.Scan, *world.World, *engine, 
 	}
 	s.Skipped = skipped
 	s.Gaps = append(s.Gaps, e.gaps...)
+	w.Gaps = slices.Clone(e.gaps)
 	s.StartedAt, s.FinishedAt = started.UTC(), time.Now().UTC()
 	s.Stats = e.statsFor(w, ks, s.FinishedAt.Sub(started))
 	s.Sort()

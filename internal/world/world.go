@@ -17,6 +17,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/trustaudit/trustaudit/internal/finding"
 )
 
 // SchemaVersion is bumped on any change a reader of an older file would misread.
@@ -27,6 +29,10 @@ type World struct {
 	SchemaVersion int           `json:"schema_version"`
 	Organization  *Organization `json:"organization,omitempty"`
 	Accounts      []Account     `json:"accounts"`
+	// Gaps are the reads that failed when a scan collected this world (a snapshot): judging
+	// the snapshot offline must report them, or a partial scan would look clean. The
+	// simulator ignores them.
+	Gaps []finding.Gap `json:"gaps,omitempty"`
 }
 
 // Organization is the AWS Organization the accounts belong to.

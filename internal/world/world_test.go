@@ -228,7 +228,7 @@ func TestParseErrorsNameTheLine(t *testing.T) {
 		name, doc, want string
 	}{
 		{"unknown top-level field", "{\n  \"schema_version\": 1,\n  \"acounts\": []\n}",
-			`w.json: line 3, column 3: unknown field "acounts" (expected one of schema_version, organization, accounts)`},
+			`w.json: line 3, column 3: unknown field "acounts" (expected one of schema_version, organization, accounts, gaps)`},
 		{"unknown field deep in a resource", "{\"schema_version\":1,\"accounts\":[{\"id\":\"111122223333\",\"iam\":{},\n\"regions\":[{\"name\":\"us-east-1\",\"resources\":[\n  {\"kind\":\"ebs-snapshot\",\"name\":\"snap-1\",\n   \"share\":[\"all\"]}]}]}]}",
 			`w.json: line 4, column 4: unknown field "share" (expected one of kind, name, arn, policy, shares, grants, attributes)`},
 		{"policy objects are not checked against the schema", "{\"schema_version\":1,\"accounts\":[{\"id\":\"111122223333\",\"regions\":[],\n\"iam\":{\"roles\":[{\"name\":\"r\",\"assume_role_policy\":{\"Statement\":[],\"Anything\":{\"x\":1}},\n\"descripton\":\"d\"}]}}]}",
