@@ -10,7 +10,7 @@ import (
 // deepCopyWorld copies every slice and map of w; the strings (policies included) are
 // immutable and shared, which keeps copying a generated estate of thousands of accounts cheap.
 func deepCopyWorld(w *world.World) *world.World {
-	out := &world.World{SchemaVersion: w.SchemaVersion}
+	out := &world.World{SchemaVersion: w.SchemaVersion, Gaps: slices.Clone(w.Gaps)}
 	if w.Organization != nil {
 		o := *w.Organization
 		out.Organization = &o
