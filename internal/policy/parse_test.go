@@ -354,7 +354,7 @@ func TestParseErrors(t *testing.T) {
 		// Principal.
 		{"no principal", stmts(`{"Sid":"S","Effect":"Allow","Action":"a"}`), 0, "S", "Principal", "missing"},
 		{"both principals", stmts(`{"Sid":"S","Effect":"Allow","Action":"a","Principal":"*","NotPrincipal":"*"}`), 0, "S", "Principal", "both present"},
-		{"principal number (message from the brief)", stmts(`{`+ok+`}`, `{"Sid":"Endgame","Effect":"Allow","Action":"a","Principal":12}`), 1, "Endgame", "Principal",
+		{"principal number (the message check-policy users see)", stmts(`{`+ok+`}`, `{"Sid":"Endgame","Effect":"Allow","Action":"a","Principal":12}`), 1, "Endgame", "Principal",
 			`expected "*" or an object with AWS, Service, Federated or CanonicalUser, found a number`},
 		{"principal list", stmts(`{"Effect":"Allow","Action":"a","Principal":["*"]}`), 0, "", "Principal", "found a list"},
 		{"principal empty string", stmts(`{"Effect":"Allow","Action":"a","Principal":""}`), 0, "", "Principal", "found an empty string"},
