@@ -38,33 +38,122 @@ type Change struct {
 	Region string
 }
 
-// table is the event table, keyed by eventSource. It also answers `trustaudit kinds`.
-var table = map[string][]Event{
-	"ses.amazonaws.com": {
-		{Name: "PutIdentityPolicy", Kind: kindSES, Rebuild: sesPut("identity")},
-		{Name: "DeleteIdentityPolicy", Kind: kindSES, Removal: true, Rebuild: sesDelete("identity")},
-		{Name: "CreateEmailIdentityPolicy", Kind: kindSES, Rebuild: sesPut("emailIdentity")},
-		{Name: "UpdateEmailIdentityPolicy", Kind: kindSES, Rebuild: sesPut("emailIdentity")},
-		{Name: "DeleteEmailIdentityPolicy", Kind: kindSES, Removal: true, Rebuild: sesDelete("emailIdentity")},
-	},
-	"iam.amazonaws.com": {
-		{Name: "UpdateAssumeRolePolicy", Kind: kindRole, Rebuild: iamTrust("policyDocument")},
-		{Name: "CreateRole", Kind: kindRole, Rebuild: iamTrust("assumeRolePolicyDocument")},
-	},
-	"lambda.amazonaws.com": {
-		{Name: "AddPermission", Prefix: true, Kind: kindFunction, Rebuild: lambdaAdd},
-		{Name: "RemovePermission", Prefix: true, Kind: kindFunction, Removal: true, Rebuild: lambdaRemove},
-		{Name: "AddLayerVersionPermission", Prefix: true, Kind: kindLayer, Rebuild: layerAdd},
-		{Name: "RemoveLayerVersionPermission", Prefix: true, Kind: kindLayer, Removal: true, Rebuild: layerRemove},
-	},
+// table is the event table, keyed by eventSource. It also answers `trustaudit kinds`. Each
+// service adds its events with register.
+var table = map[string][]Event{}
+
+// lookup says how LookupEvents asks for a service's events.
+type lookup bool
+
+const (
+	// bySource asks once per eventSource and filters names locally.
+	bySource lookup = false
+	// byName asks once per event name: for services whose history is mostly calls the table
+	// does not want, which paging by source would read at LookupRate for hours.
+	byName lookup = true
+)
+
+// register adds a service's events to table.
+func register(src string, how lookup, evs ...Event) {
+	for i := range evs {
+		evs[i].Source = src
+	}
+	table[src] = append(table[src], evs...)
+	if how == byName {
+		lookupByName[src] = true
+	}
+}
+
+// rebuildFunc is an Event's Rebuild.
+type rebuildFunc = func(*Record, params) (*Change, error)
+
+// arnFunc derives the changed resource's ARN from a record.
+type arnFunc = func(*Record, params) (string, error)
+
+// putDocument rebuilds a call that writes a whole policy document, found in policyKey.
+func putDocument(arnOf arnFunc, policyKey string) rebuildFunc {
+	return func(r *Record, p params) (*Change, error) {
+		arn, err := arnOf(r, p)
+		if err != nil {
+			return nil, err
+		}
+		doc, err := p.policyText(policyKey)
+		if err != nil {
+			return nil, err
+		}
+		return &Change{ResourceARN: arn, Policy: doc, Region: r.AWSRegion}, nil
+	}
+}
+
+// putNamedDocument rebuilds a call that writes a whole policy document under a name the
+// resource may hold several of (SES, CloudWatch Logs).
+func putNamedDocument(arnOf arnFunc, nameKey, policyKey string) rebuildFunc {
+	return func(r *Record, p params) (*Change, error) {
+		arn, err := arnOf(r, p)
+		if err != nil {
+			return nil, err
+		}
+		name, err := p.required(nameKey)
+		if err != nil {
+			return nil, err
+		}
+		doc, err := p.policyText(policyKey)
+		if err != nil {
+			return nil, err
+		}
+		return &Change{ResourceARN: arn, PolicyName: name, Policy: doc, Region: r.AWSRegion}, nil
+	}
+}
+
+// deleteDocument rebuilds a call that deletes a resource's whole policy.
+func deleteDocument(arnOf arnFunc) rebuildFunc {
+	return func(r *Record, p params) (*Change, error) {
+		arn, err := arnOf(r, p)
+		if err != nil {
+			return nil, err
+		}
+		return &Change{ResourceARN: arn, Region: r.AWSRegion}, nil
+	}
+}
+
+// removeNamed rebuilds a call that removes one named policy or statement, named in nameKey.
+func removeNamed(arnOf arnFunc, nameKey string) rebuildFunc {
+	return func(r *Record, p params) (*Change, error) {
+		arn, err := arnOf(r, p)
+		if err != nil {
+			return nil, err
+		}
+		name, err := p.str(nameKey)
+		if err != nil {
+			return nil, err
+		}
+		return &Change{ResourceARN: arn, PolicyName: name, Region: r.AWSRegion}, nil
+	}
+}
+
+// paramARN is the ARN a call names in key.
+func paramARN(key string) arnFunc {
+	return func(_ *Record, p params) (string, error) { return p.required(key) }
 }
 
 func init() {
-	for src, evs := range table {
-		for i := range evs {
-			evs[i].Source = src
-		}
-	}
+	register("ses.amazonaws.com", bySource,
+		Event{Name: "PutIdentityPolicy", Kind: kindSES, Rebuild: putNamedDocument(sesIdentityARN("identity"), "policyName", "policy")},
+		Event{Name: "DeleteIdentityPolicy", Kind: kindSES, Removal: true, Rebuild: removeNamed(sesIdentityARN("identity"), "policyName")},
+		Event{Name: "CreateEmailIdentityPolicy", Kind: kindSES, Rebuild: putNamedDocument(sesIdentityARN("emailIdentity"), "policyName", "policy")},
+		Event{Name: "UpdateEmailIdentityPolicy", Kind: kindSES, Rebuild: putNamedDocument(sesIdentityARN("emailIdentity"), "policyName", "policy")},
+		Event{Name: "DeleteEmailIdentityPolicy", Kind: kindSES, Removal: true, Rebuild: removeNamed(sesIdentityARN("emailIdentity"), "policyName")},
+	)
+	register("iam.amazonaws.com", bySource,
+		Event{Name: "UpdateAssumeRolePolicy", Kind: kindRole, Rebuild: iamTrust("policyDocument")},
+		Event{Name: "CreateRole", Kind: kindRole, Rebuild: iamTrust("assumeRolePolicyDocument")},
+	)
+	register("lambda.amazonaws.com", bySource,
+		Event{Name: "AddPermission", Prefix: true, Kind: kindFunction, Rebuild: lambdaAdd},
+		Event{Name: "RemovePermission", Prefix: true, Kind: kindFunction, Removal: true, Rebuild: removeNamed(functionARN, "statementId")},
+		Event{Name: "AddLayerVersionPermission", Prefix: true, Kind: kindLayer, Rebuild: layerAdd},
+		Event{Name: "RemoveLayerVersionPermission", Prefix: true, Kind: kindLayer, Removal: true, Rebuild: removeNamed(layerVersionARN, "statementId")},
+	)
 }
 
 // Match finds the table entry for an event; exact names win over prefixes.
@@ -199,43 +288,14 @@ func partition(region string) string {
 	}
 }
 
-// sesIdentityARN returns the identity's ARN; the API accepts a name or an ARN.
-func sesIdentityARN(r *Record, identity string) string {
-	if strings.HasPrefix(identity, "arn:") {
-		return identity
-	}
-	return fmt.Sprintf("arn:%s:ses:%s:%s:identity/%s", partition(r.AWSRegion), r.AWSRegion, r.Account(), identity)
-}
-
-func sesPut(identityKey string) func(*Record, params) (*Change, error) {
-	return func(r *Record, p params) (*Change, error) {
-		id, err := p.required(identityKey)
-		if err != nil {
-			return nil, err
+// sesIdentityARN returns the ARN of the identity in idKey; the API accepts a name or an ARN.
+func sesIdentityARN(idKey string) arnFunc {
+	return func(r *Record, p params) (string, error) {
+		id, err := p.required(idKey)
+		if err != nil || strings.HasPrefix(id, "arn:") {
+			return id, err
 		}
-		name, err := p.required("policyName")
-		if err != nil {
-			return nil, err
-		}
-		doc, err := p.policyText("policy")
-		if err != nil {
-			return nil, err
-		}
-		return &Change{ResourceARN: sesIdentityARN(r, id), PolicyName: name, Policy: doc, Region: r.AWSRegion}, nil
-	}
-}
-
-func sesDelete(identityKey string) func(*Record, params) (*Change, error) {
-	return func(r *Record, p params) (*Change, error) {
-		id, err := p.required(identityKey)
-		if err != nil {
-			return nil, err
-		}
-		name, err := p.str("policyName")
-		if err != nil {
-			return nil, err
-		}
-		return &Change{ResourceARN: sesIdentityARN(r, id), PolicyName: name, Region: r.AWSRegion}, nil
+		return fmt.Sprintf("arn:%s:ses:%s:%s:identity/%s", partition(r.AWSRegion), r.AWSRegion, r.Account(), id), nil
 	}
 }
 
@@ -385,20 +445,17 @@ func lambdaAdd(r *Record, p params) (*Change, error) {
 	return &Change{ResourceARN: arn, PolicyName: sid, Policy: doc, Region: r.AWSRegion}, nil
 }
 
-func lambdaRemove(r *Record, p params) (*Change, error) {
+// functionARN is the ARN of the function (and qualifier) a call names.
+func functionARN(r *Record, p params) (string, error) {
 	fn, err := p.required("functionName")
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	qualifier, err := p.str("qualifier")
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	sid, err := p.str("statementId")
-	if err != nil {
-		return nil, err
-	}
-	return &Change{ResourceARN: lambdaARN(r, fn, qualifier), PolicyName: sid, Region: r.AWSRegion}, nil
+	return lambdaARN(r, fn, qualifier), nil
 }
 
 // layerARN returns the layer version ARN; layerName may be a name or a layer ARN.
@@ -455,20 +512,17 @@ func layerAdd(r *Record, p params) (*Change, error) {
 	return &Change{ResourceARN: arn, PolicyName: sid, Policy: doc, Region: r.AWSRegion}, nil
 }
 
-func layerRemove(r *Record, p params) (*Change, error) {
+// layerVersionARN is the ARN of the layer version a call names.
+func layerVersionARN(r *Record, p params) (string, error) {
 	layer, err := p.required("layerName")
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	version, err := p.str("versionNumber")
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	sid, err := p.str("statementId")
-	if err != nil {
-		return nil, err
-	}
-	return &Change{ResourceARN: layerARN(r, layer, version), PolicyName: sid, Region: r.AWSRegion}, nil
+	return layerARN(r, layer, version), nil
 }
 
 const (
