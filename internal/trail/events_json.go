@@ -13,52 +13,43 @@ import (
 // written; calls that add one permission (SQS and SNS AddPermission, KMS CreateGrant,
 // EventBridge PutPermission without a policy) rebuild the statement the service adds.
 
+// KMS (Decrypt, GenerateDataKey), Secrets Manager (GetSecretValue), ECR
+// (GetAuthorizationToken, BatchGetImage) and CloudWatch Logs (Describe*) record far more
+// reads than policy changes: LookupEvents asks for the changes by name.
 func init() {
-	add := func(src string, evs ...Event) {
-		for i := range evs {
-			evs[i].Source = src
-		}
-		table[src] = append(table[src], evs...)
-	}
-	add("sqs.amazonaws.com",
+	register("sqs.amazonaws.com", bySource,
 		Event{Name: "SetQueueAttributes", Kind: access.KindSQSQueue, Rebuild: sqsSetAttributes},
-		Event{Name: "AddPermission", Kind: access.KindSQSQueue, Rebuild: sqsAddPermission},
-		Event{Name: "RemovePermission", Kind: access.KindSQSQueue, Removal: true, Rebuild: sqsRemovePermission},
+		Event{Name: "AddPermission", Kind: access.KindSQSQueue, Rebuild: addPermission(sqsQueueARN, "SQS", "aWSAccountIds", "actions")},
+		Event{Name: "RemovePermission", Kind: access.KindSQSQueue, Removal: true, Rebuild: removeNamed(sqsQueueARN, "label")},
 	)
-	add("sns.amazonaws.com",
+	register("sns.amazonaws.com", bySource,
 		Event{Name: "SetTopicAttributes", Kind: access.KindSNSTopic, Rebuild: snsSetAttributes},
-		Event{Name: "AddPermission", Kind: access.KindSNSTopic, Rebuild: snsAddPermission},
-		Event{Name: "RemovePermission", Kind: access.KindSNSTopic, Removal: true, Rebuild: snsRemovePermission},
+		Event{Name: "AddPermission", Kind: access.KindSNSTopic, Rebuild: addPermission(paramARN("topicArn"), "SNS", "aWSAccountId", "actionName")},
+		Event{Name: "RemovePermission", Kind: access.KindSNSTopic, Removal: true, Rebuild: removeNamed(paramARN("topicArn"), "label")},
 	)
-	add("kms.amazonaws.com",
-		Event{Name: "PutKeyPolicy", Kind: access.KindKMSKey, Rebuild: kmsPutKeyPolicy},
+	register("kms.amazonaws.com", byName,
+		Event{Name: "PutKeyPolicy", Kind: access.KindKMSKey, Rebuild: putDocument(kmsKeyARN, "policy")},
 		Event{Name: "CreateGrant", Kind: access.KindKMSKey, Rebuild: kmsCreateGrant},
 		Event{Name: "RevokeGrant", Kind: access.KindKMSKey, Removal: true, Rebuild: kmsRevokeGrant},
 	)
-	add("secretsmanager.amazonaws.com",
-		Event{Name: "PutResourcePolicy", Kind: access.KindSecretsManagerSecret, Rebuild: secretPut},
-		Event{Name: "DeleteResourcePolicy", Kind: access.KindSecretsManagerSecret, Removal: true, Rebuild: secretDelete},
+	register("secretsmanager.amazonaws.com", byName,
+		Event{Name: "PutResourcePolicy", Kind: access.KindSecretsManagerSecret, Rebuild: putDocument(secretARN, "resourcePolicy")},
+		Event{Name: "DeleteResourcePolicy", Kind: access.KindSecretsManagerSecret, Removal: true, Rebuild: deleteDocument(secretARN)},
 	)
-	add("ecr.amazonaws.com",
-		Event{Name: "SetRepositoryPolicy", Kind: access.KindECRRepository, Rebuild: ecrSetRepositoryPolicy},
-		Event{Name: "DeleteRepositoryPolicy", Kind: access.KindECRRepository, Removal: true, Rebuild: ecrDeleteRepositoryPolicy},
-		Event{Name: "PutRegistryPolicy", Kind: access.KindECRRegistry, Rebuild: ecrPutRegistryPolicy},
-		Event{Name: "DeleteRegistryPolicy", Kind: access.KindECRRegistry, Removal: true, Rebuild: ecrDeleteRegistryPolicy},
+	register("ecr.amazonaws.com", byName,
+		Event{Name: "SetRepositoryPolicy", Kind: access.KindECRRepository, Rebuild: putDocument(ecrRepositoryARN, "policyText")},
+		Event{Name: "DeleteRepositoryPolicy", Kind: access.KindECRRepository, Removal: true, Rebuild: deleteDocument(ecrRepositoryARN)},
+		Event{Name: "PutRegistryPolicy", Kind: access.KindECRRegistry, Rebuild: putDocument(ecrRegistryARN, "policyText")},
+		Event{Name: "DeleteRegistryPolicy", Kind: access.KindECRRegistry, Removal: true, Rebuild: deleteDocument(ecrRegistryARN)},
 	)
-	add("events.amazonaws.com",
+	register("events.amazonaws.com", bySource,
 		Event{Name: "PutPermission", Kind: access.KindEventBridgeBus, Rebuild: eventsPutPermission},
-		Event{Name: "RemovePermission", Kind: access.KindEventBridgeBus, Removal: true, Rebuild: eventsRemovePermission},
+		Event{Name: "RemovePermission", Kind: access.KindEventBridgeBus, Removal: true, Rebuild: removeNamed(eventBusARN, "statementId")},
 	)
-	// KMS (Decrypt, GenerateDataKey), Secrets Manager (GetSecretValue), ECR
-	// (GetAuthorizationToken, BatchGetImage) and CloudWatch Logs (Describe*) record far more
-	// reads than policy changes: LookupEvents is asked for the changes by name.
-	for _, src := range []string{"kms.amazonaws.com", "secretsmanager.amazonaws.com", "ecr.amazonaws.com", "logs.amazonaws.com"} {
-		lookupByName[src] = true
-	}
-	add("logs.amazonaws.com",
-		Event{Name: "PutResourcePolicy", Kind: access.KindLogsResourcePolicy, Rebuild: logsPutResourcePolicy},
-		Event{Name: "DeleteResourcePolicy", Kind: access.KindLogsResourcePolicy, Removal: true, Rebuild: logsDeleteResourcePolicy},
-		Event{Name: "PutDestinationPolicy", Kind: access.KindLogsDestination, Rebuild: logsPutDestinationPolicy},
+	register("logs.amazonaws.com", byName,
+		Event{Name: "PutResourcePolicy", Kind: access.KindLogsResourcePolicy, Rebuild: putNamedDocument(logsResourcePolicyARN, "policyName", "policyDocument")},
+		Event{Name: "DeleteResourcePolicy", Kind: access.KindLogsResourcePolicy, Removal: true, Rebuild: removeNamed(logsResourcePolicyARN, "policyName")},
+		Event{Name: "PutDestinationPolicy", Kind: access.KindLogsDestination, Rebuild: putDocument(logsDestinationARN, "accessPolicy")},
 	)
 }
 
@@ -94,7 +85,11 @@ func accountPrincipal(r *Record, v string) string {
 
 // sqsQueueARN turns a queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME) into the
 // queue's ARN.
-func sqsQueueARN(r *Record, url string) (string, error) {
+func sqsQueueARN(r *Record, p params) (string, error) {
+	url, err := p.required("queueUrl")
+	if err != nil {
+		return "", err
+	}
 	parts := strings.Split(strings.TrimSuffix(url, "/"), "/")
 	if len(parts) < 2 || !isAccountID(parts[len(parts)-2]) {
 		return "", fmt.Errorf("requestParameters.queueUrl: expected https://sqs.REGION.amazonaws.com/ACCOUNT/NAME, found %q", url)
@@ -103,11 +98,7 @@ func sqsQueueARN(r *Record, url string) (string, error) {
 }
 
 func sqsSetAttributes(r *Record, p params) (*Change, error) {
-	url, err := p.required("queueUrl")
-	if err != nil {
-		return nil, err
-	}
-	arn, err := sqsQueueARN(r, url)
+	arn, err := sqsQueueARN(r, p)
 	if err != nil {
 		return nil, err
 	}
@@ -124,8 +115,18 @@ func sqsSetAttributes(r *Record, p params) (*Change, error) {
 	return &Change{ResourceARN: arn, Policy: doc, Region: r.AWSRegion}, nil
 }
 
-// permissionStatement is the statement SQS and SNS AddPermission add: the accounts as AWS
+// addPermission rebuilds the statement SQS and SNS AddPermission add: the accounts as AWS
 // principals, each action prefixed with the service, under the label as Sid.
+func addPermission(arnOf arnFunc, prefix, accountsKey, actionsKey string) rebuildFunc {
+	return func(r *Record, p params) (*Change, error) {
+		arn, err := arnOf(r, p)
+		if err != nil {
+			return nil, err
+		}
+		return permissionStatement(r, p, prefix, arn, accountsKey, actionsKey)
+	}
+}
+
 func permissionStatement(r *Record, p params, prefix, arn, accountsKey, actionsKey string) (*Change, error) {
 	label, err := p.required("label")
 	if err != nil {
@@ -171,34 +172,6 @@ func permissionStatement(r *Record, p params, prefix, arn, accountsKey, actionsK
 	return &Change{ResourceARN: arn, PolicyName: label, Policy: doc, Region: r.AWSRegion}, nil
 }
 
-func sqsAddPermission(r *Record, p params) (*Change, error) {
-	url, err := p.required("queueUrl")
-	if err != nil {
-		return nil, err
-	}
-	arn, err := sqsQueueARN(r, url)
-	if err != nil {
-		return nil, err
-	}
-	return permissionStatement(r, p, "SQS", arn, "aWSAccountIds", "actions")
-}
-
-func sqsRemovePermission(r *Record, p params) (*Change, error) {
-	url, err := p.required("queueUrl")
-	if err != nil {
-		return nil, err
-	}
-	arn, err := sqsQueueARN(r, url)
-	if err != nil {
-		return nil, err
-	}
-	label, err := p.str("label")
-	if err != nil {
-		return nil, err
-	}
-	return &Change{ResourceARN: arn, PolicyName: label, Region: r.AWSRegion}, nil
-}
-
 func snsSetAttributes(r *Record, p params) (*Change, error) {
 	arn, err := p.required("topicArn")
 	if err != nil {
@@ -218,50 +191,19 @@ func snsSetAttributes(r *Record, p params) (*Change, error) {
 	return ch, nil
 }
 
-func snsAddPermission(r *Record, p params) (*Change, error) {
-	arn, err := p.required("topicArn")
-	if err != nil {
-		return nil, err
-	}
-	return permissionStatement(r, p, "SNS", arn, "aWSAccountId", "actionName")
-}
-
-func snsRemovePermission(r *Record, p params) (*Change, error) {
-	arn, err := p.required("topicArn")
-	if err != nil {
-		return nil, err
-	}
-	label, err := p.str("label")
-	if err != nil {
-		return nil, err
-	}
-	return &Change{ResourceARN: arn, PolicyName: label, Region: r.AWSRegion}, nil
-}
-
 // kmsKeyARN is the key's ARN; keyId may be a key id or a key ARN.
-func kmsKeyARN(r *Record, id string) string {
-	if strings.HasPrefix(id, "arn:") {
-		return id
-	}
-	return fmt.Sprintf("arn:%s:kms:%s:%s:key/%s", partition(r.AWSRegion), r.AWSRegion, r.Account(), id)
-}
-
-func kmsPutKeyPolicy(r *Record, p params) (*Change, error) {
+func kmsKeyARN(r *Record, p params) (string, error) {
 	id, err := p.required("keyId")
-	if err != nil {
-		return nil, err
+	if err != nil || strings.HasPrefix(id, "arn:") {
+		return id, err
 	}
-	doc, err := p.policyText("policy")
-	if err != nil {
-		return nil, err
-	}
-	return &Change{ResourceARN: kmsKeyARN(r, id), Policy: doc, Region: r.AWSRegion}, nil
+	return fmt.Sprintf("arn:%s:kms:%s:%s:key/%s", partition(r.AWSRegion), r.AWSRegion, r.Account(), id), nil
 }
 
 // kmsCreateGrant rebuilds the grant as the statement trustaudit judges grants as (kinds'
 // GrantsDocument): Sid "grant:<id>", the grantee as principal, the operations as actions.
 func kmsCreateGrant(r *Record, p params) (*Change, error) {
-	id, err := p.required("keyId")
+	arn, err := kmsKeyARN(r, p)
 	if err != nil {
 		return nil, err
 	}
@@ -287,7 +229,6 @@ func kmsCreateGrant(r *Record, p params) (*Change, error) {
 	for _, o := range ops {
 		actions = append(actions, "kms:"+o)
 	}
-	arn := kmsKeyARN(r, id)
 	doc, err := statementDoc(map[string]any{"Sid": "grant:" + resp.GrantID, "Effect": "Allow", "Principal": principal, "Action": actions, "Resource": arn})
 	if err != nil {
 		return nil, err
@@ -296,11 +237,11 @@ func kmsCreateGrant(r *Record, p params) (*Change, error) {
 }
 
 func kmsRevokeGrant(r *Record, p params) (*Change, error) {
-	id, err := p.required("keyId")
+	arn, err := kmsKeyARN(r, p)
 	if err != nil {
 		return nil, err
 	}
-	return &Change{ResourceARN: kmsKeyARN(r, id), PolicyName: "grants", Region: r.AWSRegion}, nil
+	return &Change{ResourceARN: arn, PolicyName: "grants", Region: r.AWSRegion}, nil
 }
 
 // secretARN is the secret's ARN: the secretId when it is one, else the ARN the response
@@ -322,26 +263,6 @@ func secretARN(r *Record, p params) (string, error) {
 		}
 	}
 	return fmt.Sprintf("arn:%s:secretsmanager:%s:%s:secret:%s", partition(r.AWSRegion), r.AWSRegion, r.Account(), id), nil
-}
-
-func secretPut(r *Record, p params) (*Change, error) {
-	arn, err := secretARN(r, p)
-	if err != nil {
-		return nil, err
-	}
-	doc, err := p.policyText("resourcePolicy")
-	if err != nil {
-		return nil, err
-	}
-	return &Change{ResourceARN: arn, Policy: doc, Region: r.AWSRegion}, nil
-}
-
-func secretDelete(r *Record, p params) (*Change, error) {
-	arn, err := secretARN(r, p)
-	if err != nil {
-		return nil, err
-	}
-	return &Change{ResourceARN: arn, Region: r.AWSRegion}, nil
 }
 
 // ecrRegistry is the registry (account) a call names, the caller's own by default.
@@ -371,36 +292,8 @@ func ECRRegistryARN(part, region, account string) string {
 	return fmt.Sprintf("arn:%s:ecr:%s:%s:registry/%s", part, region, account, account)
 }
 
-func ecrSetRepositoryPolicy(r *Record, p params) (*Change, error) {
-	arn, err := ecrRepositoryARN(r, p)
-	if err != nil {
-		return nil, err
-	}
-	doc, err := p.policyText("policyText")
-	if err != nil {
-		return nil, err
-	}
-	return &Change{ResourceARN: arn, Policy: doc, Region: r.AWSRegion}, nil
-}
-
-func ecrDeleteRepositoryPolicy(r *Record, p params) (*Change, error) {
-	arn, err := ecrRepositoryARN(r, p)
-	if err != nil {
-		return nil, err
-	}
-	return &Change{ResourceARN: arn, Region: r.AWSRegion}, nil
-}
-
-func ecrPutRegistryPolicy(r *Record, p params) (*Change, error) {
-	doc, err := p.policyText("policyText")
-	if err != nil {
-		return nil, err
-	}
-	return &Change{ResourceARN: ECRRegistryARN(partition(r.AWSRegion), r.AWSRegion, r.Account()), Policy: doc, Region: r.AWSRegion}, nil
-}
-
-func ecrDeleteRegistryPolicy(r *Record, _ params) (*Change, error) {
-	return &Change{ResourceARN: ECRRegistryARN(partition(r.AWSRegion), r.AWSRegion, r.Account()), Region: r.AWSRegion}, nil
+func ecrRegistryARN(r *Record, _ params) (string, error) {
+	return ECRRegistryARN(partition(r.AWSRegion), r.AWSRegion, r.Account()), nil
 }
 
 func eventBusARN(r *Record, p params) (string, error) {
@@ -469,53 +362,24 @@ func eventsPutPermission(r *Record, p params) (*Change, error) {
 	return &Change{ResourceARN: arn, PolicyName: sid, Policy: doc, Region: r.AWSRegion}, nil
 }
 
-func eventsRemovePermission(r *Record, p params) (*Change, error) {
-	arn, err := eventBusARN(r, p)
-	if err != nil {
-		return nil, err
-	}
-	sid, err := p.str("statementId")
-	if err != nil {
-		return nil, err
-	}
-	return &Change{ResourceARN: arn, PolicyName: sid, Region: r.AWSRegion}, nil
-}
-
 // LogsResourcePolicyARN is the name trustaudit gives an account-level CloudWatch Logs
 // resource policy, which AWS names only by its policy name.
 func LogsResourcePolicyARN(part, region, account, name string) string {
 	return fmt.Sprintf("arn:%s:logs:%s:%s:resource-policy:%s", part, region, account, name)
 }
 
-func logsPutResourcePolicy(r *Record, p params) (*Change, error) {
+func logsResourcePolicyARN(r *Record, p params) (string, error) {
 	name, err := p.required("policyName")
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	doc, err := p.policyText("policyDocument")
-	if err != nil {
-		return nil, err
-	}
-	return &Change{ResourceARN: LogsResourcePolicyARN(partition(r.AWSRegion), r.AWSRegion, r.Account(), name), PolicyName: name, Policy: doc, Region: r.AWSRegion}, nil
+	return LogsResourcePolicyARN(partition(r.AWSRegion), r.AWSRegion, r.Account(), name), nil
 }
 
-func logsDeleteResourcePolicy(r *Record, p params) (*Change, error) {
-	name, err := p.required("policyName")
-	if err != nil {
-		return nil, err
-	}
-	return &Change{ResourceARN: LogsResourcePolicyARN(partition(r.AWSRegion), r.AWSRegion, r.Account(), name), PolicyName: name, Region: r.AWSRegion}, nil
-}
-
-func logsPutDestinationPolicy(r *Record, p params) (*Change, error) {
+func logsDestinationARN(r *Record, p params) (string, error) {
 	name, err := p.required("destinationName")
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	doc, err := p.policyText("accessPolicy")
-	if err != nil {
-		return nil, err
-	}
-	arn := fmt.Sprintf("arn:%s:logs:%s:%s:destination:%s", partition(r.AWSRegion), r.AWSRegion, r.Account(), name)
-	return &Change{ResourceARN: arn, Policy: doc, Region: r.AWSRegion}, nil
+	return fmt.Sprintf("arn:%s:logs:%s:%s:destination:%s", partition(r.AWSRegion), r.AWSRegion, r.Account(), name), nil
 }
