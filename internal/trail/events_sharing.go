@@ -16,21 +16,13 @@ import (
 // the call is reported as the scan would report it. A call that only removes entries
 // rebuilds no policy and opens nothing.
 
+// EC2 and RDS record every Describe call: LookupEvents asks for these names only.
 func init() {
-	add := func(src string, evs ...Event) {
-		for i := range evs {
-			evs[i].Source = src
-		}
-		table[src] = append(table[src], evs...)
-	}
-	add("ec2.amazonaws.com",
+	register("ec2.amazonaws.com", byName,
 		Event{Name: "ModifySnapshotAttribute", Kind: access.KindEBSSnapshot, Rebuild: ec2ShareEvent("snapshotId", "createVolumePermission", "snapshot/", access.KindEBSSnapshot)},
 		Event{Name: "ModifyImageAttribute", Kind: access.KindEC2AMI, Rebuild: ec2ShareEvent("imageId", "launchPermission", "image/", access.KindEC2AMI)},
 	)
-	// EC2 and RDS record every Describe call: LookupEvents is asked for these names only.
-	lookupByName["ec2.amazonaws.com"] = true
-	lookupByName["rds.amazonaws.com"] = true
-	add("rds.amazonaws.com",
+	register("rds.amazonaws.com", byName,
 		Event{Name: "ModifyDBSnapshotAttribute", Kind: access.KindRDSSnapshot, Rebuild: rdsShareEvent("dBSnapshotIdentifier", "snapshot", access.KindRDSSnapshot)},
 		Event{Name: "ModifyDBClusterSnapshotAttribute", Kind: access.KindRDSClusterSnapshot, Rebuild: rdsShareEvent("dBClusterSnapshotIdentifier", "cluster-snapshot", access.KindRDSClusterSnapshot)},
 	)

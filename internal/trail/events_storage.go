@@ -15,46 +15,40 @@ import (
 // judges (its public grants, policy name "ACL"); whether the public access block
 // neutralises it is not in the record, so it is reported as written.
 
+// Every read of these services (a scan's own GetBucketPolicy per bucket among them) is a
+// management event: LookupEvents asks for the policy changes by name, never pages the reads.
 func init() {
-	add := func(src string, evs ...Event) {
-		for i := range evs {
-			evs[i].Source = src
-		}
-		table[src] = append(table[src], evs...)
-		// Every read of these services (a scan's own GetBucketPolicy per bucket among them)
-		// is a management event: ask for the policy changes by name, never page the reads.
-		lookupByName[src] = true
-	}
-	add("s3.amazonaws.com",
-		Event{Name: "PutBucketPolicy", Kind: access.KindS3Bucket, Rebuild: s3PutBucketPolicy},
-		Event{Name: "DeleteBucketPolicy", Kind: access.KindS3Bucket, Removal: true, Rebuild: s3DeleteBucketPolicy},
+	register("s3.amazonaws.com", byName,
+		// CloudTrail logs the bucket policy as an object.
+		Event{Name: "PutBucketPolicy", Kind: access.KindS3Bucket, Rebuild: putDocument(bucketARN, "bucketPolicy")},
+		Event{Name: "DeleteBucketPolicy", Kind: access.KindS3Bucket, Removal: true, Rebuild: deleteDocument(bucketARN)},
 		Event{Name: "PutBucketAcl", Kind: access.KindS3Bucket, Rebuild: s3PutBucketACL},
 		Event{Name: "PutAccessPointPolicy", Kind: access.KindS3AccessPoint, Rebuild: s3PutAccessPointPolicy},
-		Event{Name: "DeleteAccessPointPolicy", Kind: access.KindS3AccessPoint, Removal: true, Rebuild: s3DeleteAccessPointPolicy},
+		Event{Name: "DeleteAccessPointPolicy", Kind: access.KindS3AccessPoint, Removal: true, Rebuild: deleteDocument(accessPointARN)},
 	)
-	add("elasticfilesystem.amazonaws.com",
-		Event{Name: "PutFileSystemPolicy", Kind: access.KindEFSFileSystem, Rebuild: efsPut},
-		Event{Name: "DeleteFileSystemPolicy", Kind: access.KindEFSFileSystem, Removal: true, Rebuild: efsDelete},
+	register("elasticfilesystem.amazonaws.com", byName,
+		Event{Name: "PutFileSystemPolicy", Kind: access.KindEFSFileSystem, Rebuild: putDocument(efsARN, "policy")},
+		Event{Name: "DeleteFileSystemPolicy", Kind: access.KindEFSFileSystem, Removal: true, Rebuild: deleteDocument(efsARN)},
 	)
-	add("glacier.amazonaws.com",
+	register("glacier.amazonaws.com", byName,
 		Event{Name: "SetVaultAccessPolicy", Kind: access.KindGlacierVault, Rebuild: glacierSet},
-		Event{Name: "DeleteVaultAccessPolicy", Kind: access.KindGlacierVault, Removal: true, Rebuild: glacierDelete},
+		Event{Name: "DeleteVaultAccessPolicy", Kind: access.KindGlacierVault, Removal: true, Rebuild: deleteDocument(glacierARN)},
 	)
-	add("backup.amazonaws.com",
-		Event{Name: "PutBackupVaultAccessPolicy", Kind: access.KindBackupVault, Rebuild: backupPut},
-		Event{Name: "DeleteBackupVaultAccessPolicy", Kind: access.KindBackupVault, Removal: true, Rebuild: backupDelete},
+	register("backup.amazonaws.com", byName,
+		Event{Name: "PutBackupVaultAccessPolicy", Kind: access.KindBackupVault, Rebuild: putDocument(backupARN, "policy")},
+		Event{Name: "DeleteBackupVaultAccessPolicy", Kind: access.KindBackupVault, Removal: true, Rebuild: deleteDocument(backupARN)},
 	)
-	add("es.amazonaws.com",
+	register("es.amazonaws.com", byName,
 		Event{Name: "UpdateDomainConfig", Kind: access.KindOpenSearchDomain, Rebuild: esDomain},
 		Event{Name: "CreateDomain", Kind: access.KindOpenSearchDomain, Rebuild: esDomain},
 		Event{Name: "UpdateElasticsearchDomainConfig", Kind: access.KindOpenSearchDomain, Rebuild: esDomain},
 		Event{Name: "CreateElasticsearchDomain", Kind: access.KindOpenSearchDomain, Rebuild: esDomain},
 	)
-	add("acm-pca.amazonaws.com",
-		Event{Name: "PutPolicy", Kind: access.KindACMPCA, Rebuild: pcaPut},
-		Event{Name: "DeletePolicy", Kind: access.KindACMPCA, Removal: true, Rebuild: pcaDelete},
+	register("acm-pca.amazonaws.com", byName,
+		Event{Name: "PutPolicy", Kind: access.KindACMPCA, Rebuild: putDocument(paramARN("resourceArn"), "policy")},
+		Event{Name: "DeletePolicy", Kind: access.KindACMPCA, Removal: true, Rebuild: deleteDocument(paramARN("resourceArn"))},
 	)
-	add("apigateway.amazonaws.com",
+	register("apigateway.amazonaws.com", byName,
 		Event{Name: "UpdateRestApi", Kind: access.KindAPIGatewayRestAPI, Rebuild: apigwUpdate},
 		Event{Name: "CreateRestApi", Kind: access.KindAPIGatewayRestAPI, Rebuild: apigwCreate},
 	)
@@ -73,27 +67,6 @@ func bucketARN(r *Record, p params) (string, error) {
 		return "", err
 	}
 	return fmt.Sprintf("arn:%s:s3:::%s", partition(r.AWSRegion), b), nil
-}
-
-// s3PutBucketPolicy: CloudTrail logs the policy as an object in bucketPolicy.
-func s3PutBucketPolicy(r *Record, p params) (*Change, error) {
-	arn, err := bucketARN(r, p)
-	if err != nil {
-		return nil, err
-	}
-	doc, err := p.policyText("bucketPolicy")
-	if err != nil {
-		return nil, err
-	}
-	return &Change{ResourceARN: arn, Policy: doc, Region: r.AWSRegion}, nil
-}
-
-func s3DeleteBucketPolicy(r *Record, p params) (*Change, error) {
-	arn, err := bucketARN(r, p)
-	if err != nil {
-		return nil, err
-	}
-	return &Change{ResourceARN: arn, Region: r.AWSRegion}, nil
 }
 
 const (
@@ -222,14 +195,6 @@ func s3PutAccessPointPolicy(r *Record, p params) (*Change, error) {
 	return &Change{ResourceARN: arn, Policy: doc, Region: r.AWSRegion}, nil
 }
 
-func s3DeleteAccessPointPolicy(r *Record, p params) (*Change, error) {
-	arn, err := accessPointARN(r, p)
-	if err != nil {
-		return nil, err
-	}
-	return &Change{ResourceARN: arn, Region: r.AWSRegion}, nil
-}
-
 func efsARN(r *Record, p params) (string, error) {
 	id, err := p.required("fileSystemId")
 	if err != nil {
@@ -239,26 +204,6 @@ func efsARN(r *Record, p params) (string, error) {
 		return id, nil
 	}
 	return regionalARN(r, "elasticfilesystem", "file-system/"+id), nil
-}
-
-func efsPut(r *Record, p params) (*Change, error) {
-	arn, err := efsARN(r, p)
-	if err != nil {
-		return nil, err
-	}
-	doc, err := p.policyText("policy")
-	if err != nil {
-		return nil, err
-	}
-	return &Change{ResourceARN: arn, Policy: doc, Region: r.AWSRegion}, nil
-}
-
-func efsDelete(r *Record, p params) (*Change, error) {
-	arn, err := efsARN(r, p)
-	if err != nil {
-		return nil, err
-	}
-	return &Change{ResourceARN: arn, Region: r.AWSRegion}, nil
 }
 
 func glacierARN(r *Record, p params) (string, error) {
@@ -295,40 +240,12 @@ func glacierSet(r *Record, p params) (*Change, error) {
 	return &Change{ResourceARN: arn, Policy: doc, Region: r.AWSRegion}, nil
 }
 
-func glacierDelete(r *Record, p params) (*Change, error) {
-	arn, err := glacierARN(r, p)
-	if err != nil {
-		return nil, err
-	}
-	return &Change{ResourceARN: arn, Region: r.AWSRegion}, nil
-}
-
 func backupARN(r *Record, p params) (string, error) {
 	v, err := p.required("backupVaultName")
 	if err != nil {
 		return "", err
 	}
 	return regionalARN(r, "backup", "backup-vault:"+v), nil
-}
-
-func backupPut(r *Record, p params) (*Change, error) {
-	arn, err := backupARN(r, p)
-	if err != nil {
-		return nil, err
-	}
-	doc, err := p.policyText("policy")
-	if err != nil {
-		return nil, err
-	}
-	return &Change{ResourceARN: arn, Policy: doc, Region: r.AWSRegion}, nil
-}
-
-func backupDelete(r *Record, p params) (*Change, error) {
-	arn, err := backupARN(r, p)
-	if err != nil {
-		return nil, err
-	}
-	return &Change{ResourceARN: arn, Region: r.AWSRegion}, nil
 }
 
 // esDomain covers the OpenSearch and Elasticsearch create and update calls; one that sets
@@ -345,26 +262,6 @@ func esDomain(r *Record, p params) (*Change, error) {
 		}
 	}
 	return &Change{ResourceARN: regionalARN(r, "es", "domain/"+d), Policy: doc, Region: r.AWSRegion}, nil
-}
-
-func pcaPut(r *Record, p params) (*Change, error) {
-	arn, err := p.required("resourceArn")
-	if err != nil {
-		return nil, err
-	}
-	doc, err := p.policyText("policy")
-	if err != nil {
-		return nil, err
-	}
-	return &Change{ResourceARN: arn, Policy: doc, Region: r.AWSRegion}, nil
-}
-
-func pcaDelete(r *Record, p params) (*Change, error) {
-	arn, err := p.required("resourceArn")
-	if err != nil {
-		return nil, err
-	}
-	return &Change{ResourceARN: arn, Region: r.AWSRegion}, nil
 }
 
 func apigwARN(r *Record, id string) string {
