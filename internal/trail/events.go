@@ -398,51 +398,66 @@ func addCond(stmt map[string]any, op, key, value string) {
 	m[key] = value
 }
 
-// lambdaAdd rebuilds the statement AddPermission adds, the way Lambda writes it.
-func lambdaAdd(r *Record, p params) (*Change, error) {
-	fn, err := p.required("functionName")
+// statementChange is the change of a call that adds one statement, named by its Sid.
+func statementChange(r *Record, arn string, stmt map[string]any) (*Change, error) {
+	doc, err := statementDoc(stmt)
 	if err != nil {
 		return nil, err
 	}
-	get := func(k string) string {
-		if err != nil {
-			return ""
-		}
-		var v string
-		v, err = p.str(k)
-		return v
-	}
-	qualifier, sid, action, principal := get("qualifier"), get("statementId"), get("action"), get("principal")
-	srcAcct, srcARN, org := get("sourceAccount"), get("sourceArn"), get("principalOrgID")
-	urlAuth, token := get("functionUrlAuthType"), get("eventSourceToken")
-	viaURL := get("invokedViaFunctionUrl")
-	if err != nil {
-		return nil, err
-	}
-	if principal == "" {
-		return nil, fmt.Errorf("requestParameters.principal: missing")
-	}
-	arn := lambdaARN(r, fn, qualifier)
-	stmt := map[string]any{
+	sid, _ := stmt["Sid"].(string)
+	return &Change{ResourceARN: arn, PolicyName: sid, Policy: doc, Region: r.AWSRegion}, nil
+}
+
+// lambdaStatement is the statement Lambda writes for an AddPermission or
+// AddLayerVersionPermission.
+func lambdaStatement(sid, principal, action, arn string) map[string]any {
+	return map[string]any{
 		"Sid":       sid,
 		"Effect":    "Allow",
 		"Principal": lambdaPrincipal(principal),
 		"Action":    action,
 		"Resource":  arn,
 	}
-	addCond(stmt, "StringEquals", "AWS:SourceAccount", srcAcct)
-	addCond(stmt, "ArnLike", "AWS:SourceArn", srcARN)
-	addCond(stmt, "StringEquals", "aws:PrincipalOrgID", org)
-	addCond(stmt, "StringEquals", "lambda:FunctionUrlAuthType", urlAuth)
-	addCond(stmt, "StringEquals", "lambda:EventSourceToken", token)
-	if viaURL == "true" {
-		addCond(stmt, "Bool", "lambda:InvokedViaFunctionUrl", "true")
+}
+
+// strings returns the string parameters keys, in order; the first bad one is the error.
+func (p params) strings(keys ...string) ([]string, error) {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		v, err := p.str(k)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
 	}
-	doc, err := statementDoc(stmt)
+	return out, nil
+}
+
+// lambdaAdd rebuilds the statement AddPermission adds, the way Lambda writes it.
+func lambdaAdd(r *Record, p params) (*Change, error) {
+	arn, err := functionARN(r, p)
 	if err != nil {
 		return nil, err
 	}
-	return &Change{ResourceARN: arn, PolicyName: sid, Policy: doc, Region: r.AWSRegion}, nil
+	v, err := p.strings("statementId", "action", "principal", "sourceAccount", "sourceArn", "principalOrgID",
+		"functionUrlAuthType", "eventSourceToken", "invokedViaFunctionUrl")
+	if err != nil {
+		return nil, err
+	}
+	sid, action, principal := v[0], v[1], v[2]
+	if principal == "" {
+		return nil, fmt.Errorf("requestParameters.principal: missing")
+	}
+	stmt := lambdaStatement(sid, principal, action, arn)
+	addCond(stmt, "StringEquals", "AWS:SourceAccount", v[3])
+	addCond(stmt, "ArnLike", "AWS:SourceArn", v[4])
+	addCond(stmt, "StringEquals", "aws:PrincipalOrgID", v[5])
+	addCond(stmt, "StringEquals", "lambda:FunctionUrlAuthType", v[6])
+	addCond(stmt, "StringEquals", "lambda:EventSourceToken", v[7])
+	if v[8] == "true" {
+		addCond(stmt, "Bool", "lambda:InvokedViaFunctionUrl", "true")
+	}
+	return statementChange(r, arn, stmt)
 }
 
 // functionARN is the ARN of the function (and qualifier) a call names.
@@ -472,19 +487,11 @@ func layerARN(r *Record, layer, version string) string {
 // layerAdd rebuilds the statement AddLayerVersionPermission adds: the principal is "*" or an
 // account id, optionally narrowed to an organization.
 func layerAdd(r *Record, p params) (*Change, error) {
-	layer, err := p.required("layerName")
+	arn, err := layerVersionARN(r, p)
 	if err != nil {
 		return nil, err
 	}
-	version, err := p.str("versionNumber")
-	if err != nil {
-		return nil, err
-	}
-	sid, err := p.str("statementId")
-	if err != nil {
-		return nil, err
-	}
-	action, err := p.str("action")
+	v, err := p.strings("statementId", "action")
 	if err != nil {
 		return nil, err
 	}
@@ -496,20 +503,9 @@ func layerAdd(r *Record, p params) (*Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	arn := layerARN(r, layer, version)
-	stmt := map[string]any{
-		"Sid":       sid,
-		"Effect":    "Allow",
-		"Principal": lambdaPrincipal(principal),
-		"Action":    action,
-		"Resource":  arn,
-	}
+	stmt := lambdaStatement(v[0], principal, v[1], arn)
 	addCond(stmt, "StringEquals", "aws:PrincipalOrgID", org)
-	doc, err := statementDoc(stmt)
-	if err != nil {
-		return nil, err
-	}
-	return &Change{ResourceARN: arn, PolicyName: sid, Policy: doc, Region: r.AWSRegion}, nil
+	return statementChange(r, arn, stmt)
 }
 
 // layerVersionARN is the ARN of the layer version a call names.
