@@ -165,11 +165,7 @@ func permissionStatement(r *Record, p params, prefix, arn, accountsKey, actionsK
 		}
 		actions = append(actions, a)
 	}
-	doc, err := statementDoc(map[string]any{"Sid": label, "Effect": "Allow", "Principal": map[string]any{"AWS": principals}, "Action": actions, "Resource": arn})
-	if err != nil {
-		return nil, err
-	}
-	return &Change{ResourceARN: arn, PolicyName: label, Policy: doc, Region: r.AWSRegion}, nil
+	return statementChange(r, arn, map[string]any{"Sid": label, "Effect": "Allow", "Principal": map[string]any{"AWS": principals}, "Action": actions, "Resource": arn})
 }
 
 func snsSetAttributes(r *Record, p params) (*Change, error) {
@@ -328,14 +324,11 @@ func eventsPutPermission(r *Record, p params) (*Change, error) {
 	if err != nil {
 		return nil, err
 	}
-	sid, err := p.str("statementId")
+	v, err := p.strings("statementId", "action")
 	if err != nil {
 		return nil, err
 	}
-	action, err := p.str("action")
-	if err != nil {
-		return nil, err
-	}
+	sid, action := v[0], v[1]
 	if action == "" {
 		action = "events:PutEvents"
 	}
@@ -355,11 +348,7 @@ func eventsPutPermission(r *Record, p params) (*Change, error) {
 			addCond(stmt, typ, key, val)
 		}
 	}
-	doc, err := statementDoc(stmt)
-	if err != nil {
-		return nil, err
-	}
-	return &Change{ResourceARN: arn, PolicyName: sid, Policy: doc, Region: r.AWSRegion}, nil
+	return statementChange(r, arn, stmt)
 }
 
 // LogsResourcePolicyARN is the name trustaudit gives an account-level CloudWatch Logs
