@@ -282,6 +282,27 @@ func (s *Server) lambdaTarget(c *Call, r *world.Region) (lambdaTarget, *APIError
 	return t, nil
 }
 
+// unqualifiedFunction is the function the path's FunctionName names, in the call's region, for
+// the requests that take no qualifier.
+func (s *Server) unqualifiedFunction(c *Call) (*world.LambdaFunction, *APIError) {
+	r, err := s.region(c)
+	if err != nil {
+		return nil, err
+	}
+	name, qual, err := parseFunctionName(c, c.PathParams["FunctionName"])
+	if err != nil {
+		return nil, err
+	}
+	if qual != "" {
+		return nil, lambdaInvalid("Unsupported function name format: a qualifier is not allowed in this request.")
+	}
+	f := s.findFunction(c, r, name)
+	if f == nil {
+		return nil, lambdaNotFound("Function not found: %s", functionARN(c, name, ""))
+	}
+	return f, nil
+}
+
 func isVersionNumber(s string) bool {
 	if s == "" {
 		return false
@@ -633,20 +654,9 @@ func lambdaListFunctions(s *Server, c *Call) (int, any, error) {
 }
 
 func lambdaListVersionsByFunction(s *Server, c *Call) (int, any, error) {
-	r, rerr := s.region(c)
-	if rerr != nil {
-		return 0, nil, rerr
-	}
-	name, qual, err := parseFunctionName(c, c.PathParams["FunctionName"])
+	f, err := s.unqualifiedFunction(c)
 	if err != nil {
 		return 0, nil, err
-	}
-	if qual != "" {
-		return 0, nil, lambdaInvalid("Unsupported function name format: a qualifier is not allowed in this request.")
-	}
-	f := s.findFunction(c, r, name)
-	if f == nil {
-		return 0, nil, lambdaNotFound("Function not found: %s", functionARN(c, name, ""))
 	}
 	start, size, perr := lambdaPage(c)
 	if perr != nil {
@@ -680,20 +690,9 @@ type aliasConfiguration struct {
 }
 
 func lambdaListAliases(s *Server, c *Call) (int, any, error) {
-	r, rerr := s.region(c)
-	if rerr != nil {
-		return 0, nil, rerr
-	}
-	name, qual, err := parseFunctionName(c, c.PathParams["FunctionName"])
+	f, err := s.unqualifiedFunction(c)
 	if err != nil {
 		return 0, nil, err
-	}
-	if qual != "" {
-		return 0, nil, lambdaInvalid("Unsupported function name format: a qualifier is not allowed in this request.")
-	}
-	f := s.findFunction(c, r, name)
-	if f == nil {
-		return 0, nil, lambdaNotFound("Function not found: %s", functionARN(c, name, ""))
 	}
 	start, size, perr := lambdaPage(c)
 	if perr != nil {
