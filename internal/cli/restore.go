@@ -56,9 +56,7 @@ verified; 1 a restore failed or was skipped, or an error; 2 flag misuse.`,
 	f.BoolVar(&opts.Apply, "apply", false, "make the changes (default: print the plan only)")
 	f.BoolVar(&opts.Force, "force", false, "restore SES and IAM policies even if they changed after the fix (that change is lost)")
 	f.StringVar(&opts.Format, "format", "text", "output format: text or json")
-	f.StringVar(&opts.creds.Profile, "profile", "", "shared config `profile` to take credentials from")
-	f.StringVar(&opts.creds.RoleARN, "role-arn", "", "assume this `role` in the account to restore")
-	f.StringVar(&opts.creds.ExternalID, "external-id", "", "external `id` for --role-arn")
+	addCredentialFlags(f, &opts.creds, "restore")
 	return cmd
 }
 

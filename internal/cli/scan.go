@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/trustaudit/trustaudit/internal/access"
 	"github.com/trustaudit/trustaudit/internal/awssim"
@@ -118,14 +119,10 @@ do not fail.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.Profile, "profile", "", "shared config `profile` to take credentials from")
-	f.StringVar(&opts.RoleARN, "role-arn", "", "assume this `role` in the account to scan")
-	f.StringVar(&opts.ExternalID, "external-id", "", "external `id` for --role-arn")
+	addCredentialFlags(f, opts, "scan")
 	f.StringSliceVar(&opts.Regions, "regions", nil, "regions to scan (default: every enabled region)")
 	f.StringSliceVar(&opts.Kinds, "kinds", nil, "kinds to scan (default all: "+strings.Join(kinds.Names(), ", ")+")")
-	f.StringArrayVar(&opts.Trusted, "trusted", nil, "trusted account `ID|ARN` (repeatable; replaces the config file's list)")
-	f.StringArrayVar(&opts.TrustedOrgs, "trusted-org", nil, "trusted organization `ID` (repeatable; replaces the config file's list)")
-	f.StringVar(&opts.ConfigPath, "config", "", "config `file` (default ./"+config.FileName+" if present)")
+	addTrustFlags(f, opts)
 	f.StringVar(&opts.Format, "format", "", "output format: "+strings.Join(output.Formats(), ", ")+" (default table on a terminal, json otherwise)")
 	f.StringVarP(&opts.Output, "output", "o", "", "write the report to `file` (atomically) instead of stdout")
 	f.StringVar(&opts.SaveSnapshot, "save-snapshot", "", "write the collected raw policies to `file` (world schema, no credentials)")
@@ -398,6 +395,21 @@ func saveSnapshot(path string, w *world.World) error {
 		}
 		return nil
 	})
+}
+
+// addCredentialFlags declares how a command that calls AWS gets its credentials; what names
+// what the assumed role is for ("scan", "fix", "restore").
+func addCredentialFlags(f *pflag.FlagSet, o *scanOptions, what string) {
+	f.StringVar(&o.Profile, "profile", "", "shared config `profile` to take credentials from")
+	f.StringVar(&o.RoleARN, "role-arn", "", "assume this `role` in the account to "+what)
+	f.StringVar(&o.ExternalID, "external-id", "", "external `id` for --role-arn")
+}
+
+// addTrustFlags declares the trust boundary and the config file that can hold it.
+func addTrustFlags(f *pflag.FlagSet, o *scanOptions) {
+	f.StringArrayVar(&o.Trusted, "trusted", nil, "trusted account `ID|ARN` (repeatable; replaces the config file's list)")
+	f.StringArrayVar(&o.TrustedOrgs, "trusted-org", nil, "trusted organization `ID` (repeatable; replaces the config file's list)")
+	f.StringVar(&o.ConfigPath, "config", "", "config `file` (default ./"+config.FileName+" if present)")
 }
 
 // writeFileAtomic writes a file through a temporary file in the same directory and a rename,
