@@ -27,13 +27,11 @@ func IAMAction(service, operation string) string {
 }
 
 var iamActionExceptions = map[string]string{
-	"s3:ListBuckets":                       "s3:ListAllMyBuckets",
-	"s3:GetPublicAccessBlock":              "s3:GetBucketPublicAccessBlock",
-	"s3:PutPublicAccessBlock":              "s3:PutBucketPublicAccessBlock",
-	"s3control:GetPublicAccessBlock":       "s3:GetAccountPublicAccessBlock",
-	"s3control:PutPublicAccessBlock":       "s3:PutAccountPublicAccessBlock",
-	"s3:HeadObject":                        "s3:GetObject",
-	"s3:ListObjectsV2":                     "s3:ListBucket",
-	"s3:GetBucketPolicyStatus":             "s3:GetBucketPolicyStatus",
-	"s3control:GetAccessPointPolicyStatus": "s3:GetAccessPointPolicyStatus",
+	"s3:ListBuckets":                 "s3:ListAllMyBuckets",
+	"s3:GetPublicAccessBlock":        "s3:GetBucketPublicAccessBlock",
+	"s3:PutPublicAccessBlock":        "s3:PutBucketPublicAccessBlock",
+	"s3control:GetPublicAccessBlock": "s3:GetAccountPublicAccessBlock",
+	"s3control:PutPublicAccessBlock": "s3:PutAccountPublicAccessBlock",
+	"s3:HeadObject":                  "s3:GetObject",
+	"s3:ListObjectsV2":               "s3:ListBucket",
 }
