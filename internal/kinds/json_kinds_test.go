@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-
 	"github.com/trustaudit/trustaudit/internal/access"
 	"github.com/trustaudit/trustaudit/internal/awssim"
 	"github.com/trustaudit/trustaudit/internal/finding"
@@ -240,44 +238,15 @@ func testWorld(rs []world.Resource) *world.World {
 
 func startSim(t *testing.T, w *world.World) *awssim.Server {
 	t.Helper()
-	s, err := awssim.Start(awssim.Options{World: w, TimeScale: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return startSimScaled(t, w, 100)
 }
 
 func runScan(t *testing.T, s *awssim.Server, kind string) (*finding.Scan, *world.World) {
 	t.Helper()
-	k, err := kinds.Get(kind)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := access.NewBoundary([]string{trusted}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, w, err := scan.Run(context.Background(), scan.Options{
-		Config: s.Config(accessKey, region), Boundary: b, RateScale: 100, Regions: []string{region},
-		KindSet: []kinds.Kind{k}, RequestTimeout: 5 * time.Second, RegionTimeout: 5 * time.Second,
+	return scanWith(t, trusted, scan.Options{
+		Config: s.Config(accessKey, region), RateScale: 100, Regions: []string{region},
+		KindSet: []kinds.Kind{getKind(t, kind)}, RequestTimeout: 5 * time.Second, RegionTimeout: 5 * time.Second,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(sc.Gaps) > 0 {
-		t.Fatalf("gaps: %+v", sc.Gaps)
-	}
-	return sc, w
-}
-
-func keys(s *finding.Scan) []string {
-	var out []string
-	for _, f := range s.Findings {
-		out = append(out, f.Rule+" "+f.ResourceARN)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // okCalls are the calls the simulator answered (an answer that there is no policy counts:
@@ -307,10 +276,7 @@ func TestJSONKindsCollectAndJudge(t *testing.T) {
 			}
 			// The snapshot holds every resource with the policy the world gave it.
 			k, _ := kinds.Get(tc.kind)
-			got := map[string]string{}
-			for _, p := range k.Policies(w.Account(owner)) {
-				got[p.ResourceARN+"#"+p.PolicyName] = p.Document
-			}
+			got := policyDocs(k, w.Account(owner))
 			for _, p := range k.Policies(testWorld(tc.resources).Account(owner)) {
 				if got[p.ResourceARN+"#"+p.PolicyName] != p.Document {
 					t.Errorf("%s: collected %q, want %q", p.ResourceARN, got[p.ResourceARN+"#"+p.PolicyName], p.Document)
@@ -341,17 +307,10 @@ func TestJSONKindsFixRestore(t *testing.T) {
 		t.Run(tc.kind, func(t *testing.T) {
 			sim := startSim(t, testWorld(tc.resources))
 			k, _ := kinds.Get(tc.kind)
-			policies := func() map[string]string {
-				out := map[string]string{}
-				for _, p := range k.Policies(sim.World().Account(owner)) {
-					out[p.ResourceARN+"#"+p.PolicyName] = p.Document
-				}
-				return out
-			}
+			policies := func() map[string]string { return policyDocs(k, sim.World().Account(owner)) }
 			before := policies()
 			s1, w1 := runScan(t, sim, tc.kind)
-			cfg := sim.Config(accessKey, region)
-			cfg.Retryer = func() aws.Retryer { return aws.NopRetryer{} }
+			cfg := noRetry(sim.Config(accessKey, region))
 			var sel []string
 			for _, f := range s1.Findings {
 				if !slices.Contains(tc.unfixed, f.Rule+" "+f.ResourceARN) {
@@ -364,17 +323,9 @@ func TestJSONKindsFixRestore(t *testing.T) {
 			}
 			dir := t.TempDir()
 			rep := plan.Apply(ctx, fix.ApplyOptions{BackupDir: dir})
-			var applied []string
-			for _, r := range rep.Results {
-				if r.Status == fix.StatusApplied {
-					applied = append(applied, r.ResourceARN)
-				}
-			}
-			sort.Strings(applied)
+			applied := appliedARNs(rep)
 			if want := slices.Sorted(slices.Values(tc.fixable)); !rep.OK() || !slices.Equal(applied, want) {
-				var b strings.Builder
-				_ = fix.WriteReport(&b, rep)
-				t.Fatalf("applied %v, want %v\n%s", applied, want, b.String())
+				t.Fatalf("applied %v, want %v\n%s", applied, want, reportText(rep))
 			}
 			s2, _ := runScan(t, sim, tc.kind)
 			if got, want := keys(s2), slices.Sorted(slices.Values(tc.unfixed)); !slices.Equal(got, want) {
@@ -386,23 +337,9 @@ func TestJSONKindsFixRestore(t *testing.T) {
 					t.Errorf("%s lost its trusted grant: %s", key, after[key])
 				}
 			}
-			files, err := fix.BackupFiles(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var backups []*fix.Backup
-			for _, f := range files {
-				b, err := fix.LoadBackup(f)
-				if err != nil {
-					t.Fatal(err)
-				}
-				backups = append(backups, b)
-			}
-			rrep := fix.PlanRestore(ctx, fix.RestoreOptions{Config: cfg}, files, backups).Apply(ctx)
+			rrep := restoreFrom(t, ctx, cfg, dir)
 			if !rrep.OK() {
-				var b strings.Builder
-				_ = fix.WriteReport(&b, rrep)
-				t.Fatalf("restore: %s", b.String())
+				t.Fatalf("restore: %s", reportText(rrep))
 			}
 			s3, _ := runScan(t, sim, tc.kind)
 			if got, want := keys(s3), keys(s1); !slices.Equal(got, want) {

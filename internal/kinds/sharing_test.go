@@ -12,7 +12,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/trustaudit/trustaudit/internal/access"
 	"github.com/trustaudit/trustaudit/internal/awssim"
 	"github.com/trustaudit/trustaudit/internal/finding"
 	"github.com/trustaudit/trustaudit/internal/fix"
@@ -68,18 +67,7 @@ func sharingWorld(c sharingCase) *world.World {
 
 func sharingScan(t *testing.T, sim *awssim.Server, kind string) (*finding.Scan, *world.World) {
 	t.Helper()
-	b, err := access.NewBoundary([]string{shTrusted}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, w, err := scan.Run(context.Background(), scan.Options{Config: sim.Config(shKey, shRegion), Boundary: b, Kinds: []string{kind}, Regions: []string{shRegion}, RateScale: shScale})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(sc.Gaps) > 0 {
-		t.Fatalf("scan gaps: %+v", sc.Gaps)
-	}
-	return sc, w
+	return scanWith(t, shTrusted, scan.Options{Config: sim.Config(shKey, shRegion), Kinds: []string{kind}, Regions: []string{shRegion}, RateScale: shScale})
 }
 
 // shFindingKeys names findings by resource name (the ARN's last segment) and rule.
@@ -107,11 +95,7 @@ func sharesByName(w *world.World, kind string) map[string][]string {
 }
 
 func runSharingCase(t *testing.T, c sharingCase) {
-	sim, err := awssim.Start(awssim.Options{World: sharingWorld(c), TimeScale: shScale})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sim.Close() })
+	sim := startSimScaled(t, sharingWorld(c), shScale)
 	ctx := context.Background()
 	original := sharesByName(sim.World(), c.kind)
 
@@ -155,11 +139,7 @@ func runSharingCase(t *testing.T, c sharingCase) {
 	if diff := cmp.Diff(s1.Stats.MinimalCalls, s1.Stats.Calls); diff != "" {
 		t.Errorf("calls differ from the minimum (-minimal +made):\n%s", diff)
 	}
-	k, err := kinds.Get(c.kind)
-	if err != nil {
-		t.Fatal(err)
-	}
-	declared := kinds.Actions([]kinds.Kind{k})
+	declared := kinds.Actions([]kinds.Kind{getKind(t, c.kind)})
 	for op := range calls {
 		if !slices.Contains(declared, op) {
 			t.Errorf("the scan called %s, which the kind does not declare in %v", op, declared)
@@ -174,9 +154,7 @@ func runSharingCase(t *testing.T, c sharingCase) {
 	dir := t.TempDir()
 	rep := plan.Apply(ctx, fix.ApplyOptions{BackupDir: dir})
 	if !rep.OK() {
-		var b strings.Builder
-		_ = fix.WriteReport(&b, rep)
-		t.Fatalf("apply:\n%s", b.String())
+		t.Fatalf("apply:\n%s", reportText(rep))
 	}
 	if diff := cmp.Diff(c.afterFix, sharesByName(sim.World(), c.kind), cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("shares after the fix (-want +got):\n%s", diff)
@@ -186,23 +164,9 @@ func runSharingCase(t *testing.T, c sharingCase) {
 	}
 
 	// Restore puts every share back.
-	files, err := fix.BackupFiles(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var backups []*fix.Backup
-	for _, f := range files {
-		b, err := fix.LoadBackup(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		backups = append(backups, b)
-	}
-	rrep := fix.PlanRestore(ctx, fix.RestoreOptions{Config: sim.Config(shKey, shRegion)}, files, backups).Apply(ctx)
+	rrep := restoreFrom(t, ctx, sim.Config(shKey, shRegion), dir)
 	if !rrep.OK() {
-		var b strings.Builder
-		_ = fix.WriteReport(&b, rrep)
-		t.Fatalf("restore:\n%s", b.String())
+		t.Fatalf("restore:\n%s", reportText(rrep))
 	}
 	if diff := cmp.Diff(original, sharesByName(sim.World(), c.kind), cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("shares after restore (-original +restored):\n%s", diff)

@@ -4,14 +4,10 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-
-	"github.com/trustaudit/trustaudit/internal/access"
 	"github.com/trustaudit/trustaudit/internal/awssim"
 	"github.com/trustaudit/trustaudit/internal/finding"
 	"github.com/trustaudit/trustaudit/internal/fix"
@@ -225,48 +221,14 @@ func stNoFix(tc stCase) stCase {
 
 func stScan(t *testing.T, s *awssim.Server, tc stCase) (*finding.Scan, *world.World) {
 	t.Helper()
-	k, err := kinds.Get(tc.kind)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := access.NewBoundary([]string{stTrusted}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var regions []string
 	for _, r := range tc.regions {
 		regions = append(regions, r.Name)
 	}
-	sc, w, err := scan.Run(context.Background(), scan.Options{
-		Config: s.Config(stKey, "us-east-1"), Boundary: b, RateScale: 100, Regions: regions,
-		KindSet: []kinds.Kind{k}, RequestTimeout: 5 * time.Second, RegionTimeout: 5 * time.Second,
+	return scanWith(t, stTrusted, scan.Options{
+		Config: s.Config(stKey, "us-east-1"), RateScale: 100, Regions: regions,
+		KindSet: []kinds.Kind{getKind(t, tc.kind)}, RequestTimeout: 5 * time.Second, RegionTimeout: 5 * time.Second,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(sc.Gaps) > 0 {
-		t.Fatalf("gaps: %+v", sc.Gaps)
-	}
-	return sc, w
-}
-
-func stStart(t *testing.T, w *world.World) *awssim.Server {
-	t.Helper()
-	s, err := awssim.Start(awssim.Options{World: w, TimeScale: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
-
-func stKeys(s *finding.Scan) []string {
-	var out []string
-	for _, f := range s.Findings {
-		out = append(out, f.Rule+" "+f.ResourceARN)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // stCalls are the calls the simulator answered, keyed as the scan counts them.
@@ -292,10 +254,10 @@ func TestStorageKindsCollectAndJudge(t *testing.T) {
 	for i, tc := range stCases() {
 		t.Run(fmt.Sprintf("%s-%d", tc.kind, i), func(t *testing.T) {
 			w0 := stWorld(tc)
-			sim := stStart(t, w0)
+			sim := startSimScaled(t, w0, 100)
 			sc, w := stScan(t, sim, tc)
 			want := slices.Sorted(slices.Values(tc.want))
-			if got := stKeys(sc); !slices.Equal(got, want) {
+			if got := keys(sc); !slices.Equal(got, want) {
 				t.Errorf("findings:\n got %q\nwant %q", got, want)
 			}
 			if len(sc.Notices) != tc.notices {
@@ -310,10 +272,7 @@ func TestStorageKindsCollectAndJudge(t *testing.T) {
 			}
 			// What was collected judges as the world itself does.
 			k, _ := kinds.Get(tc.kind)
-			got := map[string]string{}
-			for _, p := range k.Policies(w.Account(stOwner)) {
-				got[p.ResourceARN+"#"+p.PolicyName] = p.Document
-			}
+			got := policyDocs(k, w.Account(stOwner))
 			for _, p := range k.Policies(w0.Account(stOwner)) {
 				if got[p.ResourceARN+"#"+p.PolicyName] != p.Document {
 					t.Errorf("%s#%s: collected %q, want %q", p.ResourceARN, p.PolicyName, got[p.ResourceARN+"#"+p.PolicyName], p.Document)
@@ -342,41 +301,26 @@ func TestStorageKindsFixRestore(t *testing.T) {
 			continue
 		}
 		t.Run(fmt.Sprintf("%s-%d", tc.kind, i), func(t *testing.T) {
-			sim := stStart(t, stWorld(tc))
+			sim := startSimScaled(t, stWorld(tc), 100)
 			k, _ := kinds.Get(tc.kind)
-			policies := func() map[string]string {
-				out := map[string]string{}
-				for _, p := range k.Policies(sim.World().Account(stOwner)) {
-					out[p.ResourceARN+"#"+p.PolicyName] = p.Document
-				}
-				return out
-			}
+			policies := func() map[string]string { return policyDocs(k, sim.World().Account(stOwner)) }
 			before := policies()
 			s1, w1 := stScan(t, sim, tc)
 			// Only what can be fixed is asked for.
 			s1.Findings = slices.DeleteFunc(s1.Findings, func(f finding.Finding) bool { return !slices.Contains(tc.fixable, f.ResourceARN) })
-			cfg := sim.Config(stKey, "us-east-1")
-			cfg.Retryer = func() aws.Retryer { return aws.NopRetryer{} }
+			cfg := noRetry(sim.Config(stKey, "us-east-1"))
 			plan, err := fix.NewPlan(ctx, fix.Options{Config: cfg, Scan: s1, World: w1})
 			if err != nil {
 				t.Fatal(err)
 			}
 			dir := t.TempDir()
 			rep := plan.Apply(ctx, fix.ApplyOptions{BackupDir: dir})
-			var applied []string
-			for _, r := range rep.Results {
-				if r.Status == fix.StatusApplied {
-					applied = append(applied, r.ResourceARN)
-				}
-			}
-			sort.Strings(applied)
+			applied := appliedARNs(rep)
 			if want := slices.Sorted(slices.Values(tc.fixable)); !rep.OK() || !slices.Equal(applied, want) {
-				var b strings.Builder
-				_ = fix.WriteReport(&b, rep)
-				t.Fatalf("applied %v, want %v\n%s", applied, want, b.String())
+				t.Fatalf("applied %v, want %v\n%s", applied, want, reportText(rep))
 			}
 			s2, _ := stScan(t, sim, tc)
-			for _, key := range stKeys(s2) {
+			for _, key := range keys(s2) {
 				for _, arn := range tc.fixable {
 					if strings.HasSuffix(key, " "+arn) {
 						t.Errorf("finding after fix: %s", key)
@@ -399,23 +343,9 @@ func TestStorageKindsFixRestore(t *testing.T) {
 					t.Errorf("%s lost its trusted grant: %s", key, after[key])
 				}
 			}
-			files, err := fix.BackupFiles(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var backups []*fix.Backup
-			for _, f := range files {
-				b, err := fix.LoadBackup(f)
-				if err != nil {
-					t.Fatal(err)
-				}
-				backups = append(backups, b)
-			}
-			rrep := fix.PlanRestore(ctx, fix.RestoreOptions{Config: cfg}, files, backups).Apply(ctx)
+			rrep := restoreFrom(t, ctx, cfg, dir)
 			if !rrep.OK() {
-				var b strings.Builder
-				_ = fix.WriteReport(&b, rrep)
-				t.Fatalf("restore: %s", b.String())
+				t.Fatalf("restore: %s", reportText(rrep))
 			}
 			restored := policies()
 			for key, d := range before {
