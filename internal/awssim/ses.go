@@ -201,17 +201,30 @@ type sesMembers struct {
 
 type sesEmpty struct{}
 
-func (s *Server) sesV1Identity(c *Call, r *world.Region) (*world.SESIdentity, *APIError) {
-	ref := c.Params.Get("Identity")
-	if ref == "" {
-		return nil, sesErr("ValidationError", "1 validation error detected: Value null at 'identity' failed to satisfy constraint: Member must not be null")
+// sesIdentityIn is the identity ref names in the call's region, for SES v1 and v2 alike: null
+// is the error for an empty ref (nil: none), missing the error for an identity not found.
+func (s *Server) sesIdentityIn(c *Call, ref string, null, missing *APIError) (*world.SESIdentity, *APIError) {
+	r, err := s.region(c)
+	if err != nil {
+		return nil, err
+	}
+	if null != nil && ref == "" {
+		return nil, null
 	}
 	id := s.findSESIdentity(c, r, ref)
 	if id == nil {
-		// The owner-only operations refuse an identity the caller has not verified.
-		return nil, sesErr("InvalidParameterValue", "Identity %s does not exist.", ref)
+		return nil, missing
 	}
 	return id, nil
+}
+
+// sesV1Identity is the identity of the Identity parameter. The owner-only operations refuse an
+// identity the caller has not verified.
+func (s *Server) sesV1Identity(c *Call) (*world.SESIdentity, *APIError) {
+	ref := c.Params.Get("Identity")
+	return s.sesIdentityIn(c, ref,
+		sesErr("ValidationError", "1 validation error detected: Value null at 'identity' failed to satisfy constraint: Member must not be null"),
+		sesErr("InvalidParameterValue", "Identity %s does not exist.", ref))
 }
 
 func sesListIdentities(s *Server, c *Call) (any, error) {
@@ -256,11 +269,7 @@ func sesListIdentities(s *Server, c *Call) (any, error) {
 }
 
 func sesListIdentityPolicies(s *Server, c *Call) (any, error) {
-	r, rerr := s.region(c)
-	if rerr != nil {
-		return nil, rerr
-	}
-	id, err := s.sesV1Identity(c, r)
+	id, err := s.sesV1Identity(c)
 	if err != nil {
 		return nil, err
 	}
@@ -277,11 +286,7 @@ type sesPolicyEntry struct {
 }
 
 func sesGetIdentityPolicies(s *Server, c *Call) (any, error) {
-	r, rerr := s.region(c)
-	if rerr != nil {
-		return nil, rerr
-	}
-	id, err := s.sesV1Identity(c, r)
+	id, err := s.sesV1Identity(c)
 	if err != nil {
 		return nil, err
 	}
@@ -312,11 +317,7 @@ func sesGetIdentityPolicies(s *Server, c *Call) (any, error) {
 }
 
 func sesPutIdentityPolicy(s *Server, c *Call) (any, error) {
-	r, rerr := s.region(c)
-	if rerr != nil {
-		return nil, rerr
-	}
-	id, err := s.sesV1Identity(c, r)
+	id, err := s.sesV1Identity(c)
 	if err != nil {
 		return nil, err
 	}
@@ -333,11 +334,7 @@ func sesPutIdentityPolicy(s *Server, c *Call) (any, error) {
 }
 
 func sesDeleteIdentityPolicy(s *Server, c *Call) (any, error) {
-	r, rerr := s.region(c)
-	if rerr != nil {
-		return nil, rerr
-	}
-	id, err := s.sesV1Identity(c, r)
+	id, err := s.sesV1Identity(c)
 	if err != nil {
 		return nil, err
 	}

@@ -45,13 +45,10 @@ func sesv2IdentityType(t string) string {
 	return "EMAIL_ADDRESS"
 }
 
-func (s *Server) sesv2Identity(c *Call, r *world.Region) (*world.SESIdentity, *APIError) {
+func (s *Server) sesv2Identity(c *Call) (*world.SESIdentity, *APIError) {
 	ref := c.PathParams["EmailIdentity"]
-	id := s.findSESIdentity(c, r, ref)
-	if id == nil {
-		return nil, sesv2Err(http.StatusNotFound, "NotFoundException", "Email identity %s does not exist.", ref)
-	}
-	return id, nil
+	return s.sesIdentityIn(c, ref, nil,
+		sesv2Err(http.StatusNotFound, "NotFoundException", "Email identity %s does not exist.", ref))
 }
 
 type emailIdentity struct {
@@ -146,11 +143,7 @@ func policiesMap(id *world.SESIdentity) map[string]string {
 }
 
 func sesv2GetEmailIdentity(s *Server, c *Call) (int, any, error) {
-	r, rerr := s.region(c)
-	if rerr != nil {
-		return 0, nil, rerr
-	}
-	id, err := s.sesv2Identity(c, r)
+	id, err := s.sesv2Identity(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -173,11 +166,7 @@ func sesv2GetEmailIdentity(s *Server, c *Call) (int, any, error) {
 }
 
 func sesv2GetEmailIdentityPolicies(s *Server, c *Call) (int, any, error) {
-	r, rerr := s.region(c)
-	if rerr != nil {
-		return 0, nil, rerr
-	}
-	id, err := s.sesv2Identity(c, r)
+	id, err := s.sesv2Identity(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -185,11 +174,7 @@ func sesv2GetEmailIdentityPolicies(s *Server, c *Call) (int, any, error) {
 }
 
 func sesv2WritePolicy(s *Server, c *Call, mustExist, mustNotExist bool) (int, any, error) {
-	r, rerr := s.region(c)
-	if rerr != nil {
-		return 0, nil, rerr
-	}
-	id, err := s.sesv2Identity(c, r)
+	id, err := s.sesv2Identity(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -222,11 +207,7 @@ func sesv2UpdateEmailIdentityPolicy(s *Server, c *Call) (int, any, error) {
 }
 
 func sesv2DeleteEmailIdentityPolicy(s *Server, c *Call) (int, any, error) {
-	r, rerr := s.region(c)
-	if rerr != nil {
-		return 0, nil, rerr
-	}
-	id, err := s.sesv2Identity(c, r)
+	id, err := s.sesv2Identity(c)
 	if err != nil {
 		return 0, nil, err
 	}
