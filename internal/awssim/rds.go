@@ -53,17 +53,7 @@ func rdsError(status int, code, msg string) *APIError {
 }
 
 func (v rdsVariant) arn(c *Call, id string) string {
-	return fmt.Sprintf("arn:%s:rds:%s:%s:%s:%s", rdsPartition(c.Region), c.Region, c.Account, v.arnType, id)
-}
-
-func rdsPartition(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	}
-	return "aws"
+	return fmt.Sprintf("arn:%s:rds:%s:%s:%s:%s", arnPartition(c.Region), c.Region, c.Account, v.arnType, id)
 }
 
 // find returns the caller's snapshot named by id (an identifier or its ARN).

@@ -220,7 +220,7 @@ func (s *Server) s3ConfigOp(c *Call, r *http.Request, bucket string) (int, []byt
 		if err != nil || !jsonObject(body) {
 			return 0, nil, &s3Error{http.StatusBadRequest, "MalformedPolicy", "Policies must be valid JSON and the first byte must be '{'", nil}
 		}
-		if s3Blocks(acct, b, "BlockPublicPolicy") && s3PublicPolicy(acct.ID, "arn:"+partitionOf(reg.Name)+":s3:::"+b.Name, access.KindS3Bucket, body) {
+		if s3Blocks(acct, b, "BlockPublicPolicy") && s3PublicPolicy(acct.ID, "arn:"+arnPartition(reg.Name)+":s3:::"+b.Name, access.KindS3Bucket, body) {
 			return 0, nil, errS3AccessDenied
 		}
 		b.Policy = world.Policy(body)
@@ -358,7 +358,7 @@ func (s *Server) listBuckets(c *Call) (int, []byte, *s3Error) {
 		}
 		for _, x := range reg.Resources {
 			if x.Kind == "s3-bucket" && strings.HasPrefix(x.Name, q.Get("prefix")) && x.Name > after {
-				all = append(all, s3ListedBucket{Name: x.Name, CreationDate: "2024-01-01T00:00:00.000Z", BucketRegion: reg.Name, BucketArn: "arn:" + partitionOf(reg.Name) + ":s3:::" + x.Name})
+				all = append(all, s3ListedBucket{Name: x.Name, CreationDate: "2024-01-01T00:00:00.000Z", BucketRegion: reg.Name, BucketArn: "arn:" + arnPartition(reg.Name) + ":s3:::" + x.Name})
 			}
 		}
 	}
@@ -378,16 +378,6 @@ func (s *Server) listBuckets(c *Call) (int, []byte, *s3Error) {
 	res.Buckets = all
 	out, e := xmlDoc(res)
 	return http.StatusOK, out, e
-}
-
-func partitionOf(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	}
-	return "aws"
 }
 
 // s3ControlOp answers the S3 Control operations. Called with s.mu held.
@@ -506,7 +496,7 @@ func (s *Server) listAccessPoints(c *Call, a *world.Account) (int, []byte, *s3Er
 			}
 			arn := x.ARN
 			if arn == "" {
-				arn = fmt.Sprintf("arn:%s:s3:%s:%s:accesspoint/%s", partitionOf(reg.Name), reg.Name, a.ID, x.Name)
+				arn = fmt.Sprintf("arn:%s:s3:%s:%s:accesspoint/%s", arnPartition(reg.Name), reg.Name, a.ID, x.Name)
 			}
 			origin := x.Attributes["NetworkOrigin"]
 			if origin == "" {

@@ -114,10 +114,8 @@ func storageARN(c *Call, x *world.Resource, format string) string {
 	if x.ARN != "" {
 		return x.ARN
 	}
-	return fmt.Sprintf(format, arnPartitionOf(c.Region), c.Region, c.Account, x.Name)
+	return fmt.Sprintf(format, arnPartition(c.Region), c.Region, c.Account, x.Name)
 }
-
-func arnPartitionOf(region string) string { return partitionOf(region) }
 
 // policyBody reads {"Policy": "..."} and checks it is a JSON object.
 func policyBody(c *Call, code string) (string, error) {
