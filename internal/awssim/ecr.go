@@ -138,7 +138,8 @@ func noRegistryPolicy(c *Call) *APIError {
 		Message: fmt.Sprintf("Registry policy does not exist in the registry with id '%s'", c.Account)}
 }
 
-func ecrGetRegistryPolicy(s *Server, c *Call) (any, error) {
+// ecrRegistryPolicy is the region's registry resource, when it holds a policy.
+func ecrRegistryPolicy(s *Server, c *Call) (*world.Resource, error) {
 	var in ecrIn
 	r, err := ecrDecode(s, c, &in)
 	if err != nil {
@@ -147,6 +148,14 @@ func ecrGetRegistryPolicy(s *Server, c *Call) (any, error) {
 	x := findKindResource(r, "ecr-registry", c.Account, nil)
 	if x == nil || x.Policy == "" {
 		return nil, noRegistryPolicy(c)
+	}
+	return x, nil
+}
+
+func ecrGetRegistryPolicy(s *Server, c *Call) (any, error) {
+	x, err := ecrRegistryPolicy(s, c)
+	if err != nil {
+		return nil, err
 	}
 	return map[string]any{"registryId": c.Account, "policyText": string(x.Policy)}, nil
 }
@@ -169,14 +178,9 @@ func ecrPutRegistryPolicy(s *Server, c *Call) (any, error) {
 }
 
 func ecrDeleteRegistryPolicy(s *Server, c *Call) (any, error) {
-	var in ecrIn
-	r, err := ecrDecode(s, c, &in)
+	x, err := ecrRegistryPolicy(s, c)
 	if err != nil {
 		return nil, err
-	}
-	x := findKindResource(r, "ecr-registry", c.Account, nil)
-	if x == nil || x.Policy == "" {
-		return nil, noRegistryPolicy(c)
 	}
 	old := x.Policy
 	x.Policy = ""
