@@ -74,9 +74,8 @@ skipped, or an error; 2 flag misuse.`,
   trustaudit fix --trusted 111122223333 --kinds lambda-function --apply --backup-dir ./backups`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			so.set = map[string]bool{}
-			for _, f := range []string{"regions", "kinds", "trusted", "trusted-org"} {
-				so.set[f] = cmd.Flags().Changed(f)
+			if err := so.prepare(cmd, "regions", "kinds", "trusted", "trusted-org"); err != nil {
+				return err
 			}
 			if opts.From != "" {
 				for _, f := range []string{"regions", "trusted", "trusted-org", "config", "demo"} {
@@ -86,13 +85,6 @@ skipped, or an error; 2 flag misuse.`,
 				}
 			} else if opts.Snapshot != "" {
 				return usageError(errors.New("--snapshot needs --from"))
-			}
-			if so.dir == "" {
-				wd, err := os.Getwd()
-				if err != nil {
-					return fmt.Errorf("find the working directory: %w", err)
-				}
-				so.dir = wd
 			}
 			return runFix(cmd.Context(), ios, opts)
 		},

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"io"
 
 	"github.com/spf13/cobra"
 
@@ -47,12 +46,7 @@ Exit status as scan's: 0 clean and complete; 3 unsuppressed findings; 2 no findi
 				return withExit(ExitError, err)
 			}
 			render, _ := output.Lookup("json")
-			if out != "" {
-				err = writeFileAtomic(out, func(w io.Writer) error { return render(w, doc, output.Options{}) })
-			} else {
-				err = render(ios.Out, doc, output.Options{})
-			}
-			if err != nil {
+			if err := emit(ios, out, render, doc, output.Options{}); err != nil {
 				return withExit(ExitError, fmt.Errorf("write the merged document: %w", err))
 			}
 			return withExit(scanExitCode(doc), nil)

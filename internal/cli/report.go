@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -116,12 +115,7 @@ func runReport(ctx context.Context, ios *iostreams.IOStreams, o *reportOptions) 
 	if err != nil {
 		return usageError(fmt.Errorf("--format: %w", err))
 	}
-	ropts := output.Options{ShowSuppressed: o.ShowSupp, Color: ios.Color && o.Output == "", Stats: o.Stats}
-	if o.Output != "" {
-		err = writeFileAtomic(o.Output, func(w io.Writer) error { return render(w, doc, ropts) })
-	} else {
-		err = render(ios.Out, doc, ropts)
-	}
+	err = emit(ios, o.Output, render, doc, output.Options{ShowSuppressed: o.ShowSupp, Color: ios.Color, Stats: o.Stats})
 	if err != nil {
 		return withExit(ExitError, err)
 	}

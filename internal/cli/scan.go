@@ -104,16 +104,8 @@ do not fail.`,
   trustaudit scan --org --role-name trustaudit-audit --shard 0/4 --format json -o shard-0.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts.set = map[string]bool{}
-			for _, f := range []string{"regions", "kinds", "trusted", "trusted-org", "format"} {
-				opts.set[f] = cmd.Flags().Changed(f)
-			}
-			if opts.dir == "" {
-				wd, err := os.Getwd()
-				if err != nil {
-					return fmt.Errorf("find the working directory: %w", err)
-				}
-				opts.dir = wd
+			if err := opts.prepare(cmd, "regions", "kinds", "trusted", "trusted-org", "format"); err != nil {
+				return err
 			}
 			return runScan(cmd.Context(), ios, opts)
 		},
@@ -329,12 +321,7 @@ func runScan(ctx context.Context, ios *iostreams.IOStreams, o *scanOptions) erro
 	doc.Sort()
 
 	render, _ := output.Lookup(st.format)
-	ropts := output.Options{ShowSuppressed: o.ShowSupp, Color: ios.Color && o.Output == "", Stats: o.Stats}
-	if o.Output != "" {
-		err = writeFileAtomic(o.Output, func(w io.Writer) error { return render(w, doc, ropts) })
-	} else {
-		err = render(ios.Out, doc, ropts)
-	}
+	err = emit(ios, o.Output, render, doc, output.Options{ShowSuppressed: o.ShowSupp, Color: ios.Color, Stats: o.Stats})
 	if err != nil {
 		return withExit(ExitError, err)
 	}
@@ -410,6 +397,33 @@ func addTrustFlags(f *pflag.FlagSet, o *scanOptions) {
 	f.StringArrayVar(&o.Trusted, "trusted", nil, "trusted account `ID|ARN` (repeatable; replaces the config file's list)")
 	f.StringArrayVar(&o.TrustedOrgs, "trusted-org", nil, "trusted organization `ID` (repeatable; replaces the config file's list)")
 	f.StringVar(&o.ConfigPath, "config", "", "config `file` (default ./"+config.FileName+" if present)")
+}
+
+// emit renders doc to path (atomically), or to stdout when path is "". Colour goes only to
+// a terminal, never into a file.
+func emit(ios *iostreams.IOStreams, path string, render output.Renderer, doc *finding.Scan, ropts output.Options) error {
+	if path != "" {
+		ropts.Color = false
+		return writeFileAtomic(path, func(w io.Writer) error { return render(w, doc, ropts) })
+	}
+	return render(ios.Out, doc, ropts)
+}
+
+// prepare records which list flags were given (a given flag replaces the config file's
+// list) and the directory the config file is looked up in.
+func (o *scanOptions) prepare(cmd *cobra.Command, lists ...string) error {
+	o.set = map[string]bool{}
+	for _, f := range lists {
+		o.set[f] = cmd.Flags().Changed(f)
+	}
+	if o.dir == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return fmt.Errorf("find the working directory: %w", err)
+		}
+		o.dir = wd
+	}
+	return nil
 }
 
 // writeFileAtomic writes a file through a temporary file in the same directory and a rename,

@@ -3,9 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -67,23 +65,14 @@ read; 1 an error. --fail-on and --baseline work as for scan.`,
   trustaudit trail s3://org-trail-logs/AWSLogs/ --since 7d --format json
   trustaudit trail --lookup --regions us-east-1,eu-west-1 --since 24h`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o := &opts.scan
-			o.set = map[string]bool{}
-			for _, f := range []string{"regions", "trusted", "trusted-org", "format"} {
-				o.set[f] = cmd.Flags().Changed(f)
-			}
-			if o.dir == "" {
-				wd, err := os.Getwd()
-				if err != nil {
-					return fmt.Errorf("find the working directory: %w", err)
-				}
-				o.dir = wd
+			if err := opts.scan.prepare(cmd, "regions", "trusted", "trusted-org", "format"); err != nil {
+				return err
 			}
 			opts.Paths = args
 			if len(args) == 0 && !opts.Lookup {
 				return usageError(fmt.Errorf("give log files, directories or s3://bucket/prefix, or --lookup"))
 			}
-			if o.set["regions"] && !opts.Lookup {
+			if opts.scan.set["regions"] && !opts.Lookup {
 				return usageError(fmt.Errorf("--regions applies to --lookup only"))
 			}
 			return runTrail(cmd.Context(), ios, opts)
@@ -205,13 +194,7 @@ func runTrail(ctx context.Context, ios *iostreams.IOStreams, opts *trailOptions)
 	g.apply(doc)
 	doc.Sort()
 	render, _ := output.Lookup(st.format)
-	ropts := output.Options{Color: ios.Color && o.Output == ""}
-	if o.Output != "" {
-		err = writeFileAtomic(o.Output, func(out io.Writer) error { return render(out, doc, ropts) })
-	} else {
-		err = render(ios.Out, doc, ropts)
-	}
-	if err != nil {
+	if err := emit(ios, o.Output, render, doc, output.Options{Color: ios.Color}); err != nil {
 		return withExit(ExitError, err)
 	}
 	return withExit(g.exitCode(doc, trailFailing(opts.FailOnAttempts)), nil)
