@@ -1,7 +1,6 @@
 package trail
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -9,13 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
-	"golang.org/x/time/rate"
-
 	"github.com/trustaudit/trustaudit/internal/access"
 	"github.com/trustaudit/trustaudit/internal/awssim"
 	"github.com/trustaudit/trustaudit/internal/finding"
-	"github.com/trustaudit/trustaudit/internal/policy"
 )
 
 // TestJSONServiceEvents rebuilds each recognised event from requestParameters as CloudTrail
@@ -96,29 +91,11 @@ func TestJSONServiceEvents(t *testing.T) {
 			}
 			r := &Record{AWSRegion: "eu-west-1", RecipientAccountID: "111122223333", EventSource: tc.source, EventName: tc.event,
 				RequestParameters: json.RawMessage(tc.params), ResponseElements: json.RawMessage(tc.response)}
-			p, err := parseParams(r.RequestParameters)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ch, err := ev.Rebuild(r, p)
-			if err != nil {
-				t.Fatal(err)
-			}
+			ch := rebuild(t, ev, r)
 			if ch.ResourceARN != tc.resource || ch.PolicyName != tc.policyName || ch.Region != "eu-west-1" {
 				t.Errorf("change %+v; want resource %s, name %q", ch, tc.resource, tc.policyName)
 			}
-			var got finding.Category
-			if ch.Policy != "" {
-				doc, err := policy.ParseString(ch.Policy)
-				if err != nil {
-					t.Fatalf("rebuilt policy %s: %v", ch.Policy, err)
-				}
-				res := access.Evaluate(access.Input{Kind: tc.kind, Owner: "111122223333", ResourceARN: ch.ResourceARN, Doc: doc}, b)
-				if len(res.Findings) > 0 {
-					got = res.Findings[0].Rule.Category
-				}
-			}
-			if got != tc.want {
+			if got := verdict(t, tc.kind, ch, b); got != tc.want {
 				t.Errorf("verdict %q, want %q (policy %s)", got, tc.want, ch.Policy)
 			}
 		})
@@ -134,11 +111,7 @@ func TestJSONServiceEventErrorsNameTheField(t *testing.T) {
 		{"logs.amazonaws.com", "PutResourcePolicy", `{"policyDocument":"{}"}`, "requestParameters.policyName: missing"},
 	} {
 		ev, _ := Match(tc.source, tc.event)
-		p, err := parseParams(json.RawMessage(tc.params))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := ev.Rebuild(r, p); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if err := rebuildErr(t, ev, r, tc.params); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s %s: error %v, want one naming %q", tc.source, tc.event, err, tc.want)
 		}
 	}
@@ -210,23 +183,9 @@ func TestLookupAsksKMSByEventName(t *testing.T) {
 	if err := s.AddTrailEvents("111122223333", "us-east-1", recs...); err != nil {
 		t.Fatal(err)
 	}
-	d := NewDetector(Options{Boundary: boundary(t)})
-	src := Lookup{Client: cloudtrail.NewFromConfig(s.Config(simKey, "us-east-1")), Account: "111122223333", Region: "us-east-1", Limiter: rate.NewLimiter(rate.Inf, 1)}
-	if err := d.Run(context.Background(), src); err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, det := range d.Detections() {
-		got = append(got, det.Finding.Rule+" "+det.Finding.ResourceARN)
-	}
+	got, calls := lookupDetections(t, s)
 	if want := []string{"trail/kms-key/untrusted-account arn:aws:kms:us-east-1:111122223333:key/k"}; !slices.Equal(got, want) {
 		t.Errorf("detections %v, want %v", got, want)
-	}
-	var calls int64
-	for _, c := range s.Counters() {
-		if c.Operation == "LookupEvents" {
-			calls += c.N
-		}
 	}
 	if want := int64(len(lookupQueries())); calls != want {
 		t.Errorf("LookupEvents calls = %d, want one per query (%d): the Decrypt events were paged through", calls, want)

@@ -1,7 +1,6 @@
 package trail
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -9,9 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/google/go-cmp/cmp"
-	"golang.org/x/time/rate"
 
 	"github.com/trustaudit/trustaudit/internal/awssim"
 )
@@ -113,23 +110,9 @@ func TestLookupAsksEC2AndRDSByEventName(t *testing.T) {
 	if err := s.AddTrailEvents("111122223333", "us-east-1", recs...); err != nil {
 		t.Fatal(err)
 	}
-	d := NewDetector(Options{Boundary: boundary(t)})
-	src := Lookup{Client: cloudtrail.NewFromConfig(s.Config(simKey, "us-east-1")), Account: "111122223333", Region: "us-east-1", Limiter: rate.NewLimiter(rate.Inf, 1)}
-	if err := d.Run(context.Background(), src); err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, det := range d.Detections() {
-		got = append(got, det.Finding.Rule+" "+det.Finding.ResourceARN)
-	}
+	got, calls := lookupDetections(t, s)
 	if diff := cmp.Diff([]string{"trail/ebs-snapshot/public arn:aws:ec2:us-east-1::snapshot/snap-1"}, got); diff != "" {
 		t.Errorf("detections (-want +got):\n%s", diff)
-	}
-	var calls int64
-	for _, c := range s.Counters() {
-		if c.Operation == "LookupEvents" {
-			calls += c.N
-		}
 	}
 	// One page per query: the 120 Describe events (three pages by source) were never read.
 	if want := int64(len(lookupQueries())); calls != want {

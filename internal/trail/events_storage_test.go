@@ -7,7 +7,6 @@ import (
 
 	"github.com/trustaudit/trustaudit/internal/access"
 	"github.com/trustaudit/trustaudit/internal/finding"
-	"github.com/trustaudit/trustaudit/internal/policy"
 )
 
 // TestStorageEvents rebuilds each storage event from requestParameters as CloudTrail logs
@@ -96,32 +95,14 @@ func TestStorageEvents(t *testing.T) {
 			if tc.response != "" {
 				r.ResponseElements = json.RawMessage(tc.response)
 			}
-			p, err := parseParams(r.RequestParameters)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ch, err := ev.Rebuild(r, p)
-			if err != nil {
-				t.Fatal(err)
-			}
+			ch := rebuild(t, ev, r)
 			if ch.ResourceARN != tc.resource || ch.PolicyName != tc.policyName || ch.Region != "eu-west-1" {
 				t.Errorf("change %+v; want resource %s, name %q", ch, tc.resource, tc.policyName)
 			}
 			if tc.removal != (ch.Policy == "") {
 				t.Errorf("policy %q for a removal=%v event", ch.Policy, tc.removal)
 			}
-			var got finding.Category
-			if ch.Policy != "" {
-				doc, err := policy.ParseString(ch.Policy)
-				if err != nil {
-					t.Fatalf("rebuilt policy %s: %v", ch.Policy, err)
-				}
-				res := access.Evaluate(access.Input{Kind: tc.kind, Owner: "111122223333", ResourceARN: ch.ResourceARN, Doc: doc}, b)
-				if len(res.Findings) > 0 {
-					got = res.Findings[0].Rule.Category
-				}
-			}
-			if got != tc.want {
+			if got := verdict(t, tc.kind, ch, b); got != tc.want {
 				t.Errorf("verdict %q, want %q (policy %s)", got, tc.want, ch.Policy)
 			}
 		})
@@ -142,11 +123,7 @@ func TestStorageEventErrorsNameTheField(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s %s: no table entry", tc.source, tc.event)
 		}
-		p, err := parseParams(json.RawMessage(tc.params))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := ev.Rebuild(r, p); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if err := rebuildErr(t, ev, r, tc.params); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s %s: error %v, want one naming %q", tc.source, tc.event, err, tc.want)
 		}
 	}

@@ -119,14 +119,7 @@ func TestRebuild(t *testing.T) {
 			if !ok {
 				t.Fatalf("no table entry for %s", tc.event)
 			}
-			p, err := parseParams(r.RequestParameters)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ch, err := ev.Rebuild(r, p)
-			if err != nil {
-				t.Fatal(err)
-			}
+			ch := rebuild(t, ev, r)
 			if ch.ResourceARN != tc.resource || ch.PolicyName != tc.policyName {
 				t.Errorf("resource, name = %s, %q; want %s, %q", ch.ResourceARN, ch.PolicyName, tc.resource, tc.policyName)
 			}
@@ -157,11 +150,7 @@ func TestRebuildErrorsNameTheField(t *testing.T) {
 			src = "iam.amazonaws.com"
 		}
 		ev, _ := Match(src, tc.event)
-		p, err := parseParams(json.RawMessage(tc.params))
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = ev.Rebuild(&Record{AWSRegion: "us-east-1", RecipientAccountID: "111122223333"}, p)
+		err := rebuildErr(t, ev, &Record{AWSRegion: "us-east-1", RecipientAccountID: "111122223333"}, tc.params)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s %s: err = %v, want %q", tc.event, tc.params, err, tc.want)
 		}
