@@ -60,6 +60,19 @@ func kmsKey(s *Server, c *Call, in *kmsKeyIn) (*world.Resource, error) {
 	return x, nil
 }
 
+// kmsPage answers a KMS list call with the page of all at marker, under key.
+func kmsPage[T any](key string, all []T, marker string, limit int) (any, error) {
+	page, next, ok := pageOf(all, marker, limit)
+	if !ok {
+		return nil, badToken("InvalidMarkerException")
+	}
+	out := map[string]any{key: append([]T{}, page...), "Truncated": next != ""}
+	if next != "" {
+		out["NextMarker"] = next
+	}
+	return out, nil
+}
+
 func kmsListKeys(s *Server, c *Call) (any, error) {
 	var in kmsKeyIn
 	if err := jsonUnmarshal(c.Body, &in); err != nil {
@@ -77,15 +90,7 @@ func kmsListKeys(s *Server, c *Call) (any, error) {
 	for _, x := range kindResources(r, "kms-key") {
 		all = append(all, map[string]string{"KeyId": x.Name, "KeyArn": kmsARN(c, x)})
 	}
-	page, next, ok := pageOf(all, in.Marker, limit)
-	if !ok {
-		return nil, badToken("InvalidMarkerException")
-	}
-	out := map[string]any{"Keys": append([]map[string]string{}, page...), "Truncated": next != ""}
-	if next != "" {
-		out["NextMarker"] = next
-	}
-	return out, nil
+	return kmsPage("Keys", all, in.Marker, limit)
 }
 
 func kmsPolicyName(in *kmsKeyIn) error {
@@ -145,13 +150,5 @@ func kmsListGrants(s *Server, c *Call) (any, error) {
 		all = append(all, map[string]any{"GrantId": id, "GranteePrincipal": g.Grantee, "Operations": g.Permissions,
 			"KeyId": kmsARN(c, x), "IssuingAccount": "arn:" + arnPartition(c.Region) + ":iam::" + c.Account + ":root"})
 	}
-	page, next, ok := pageOf(all, in.Marker, limit)
-	if !ok {
-		return nil, badToken("InvalidMarkerException")
-	}
-	out := map[string]any{"Grants": append([]map[string]any{}, page...), "Truncated": next != ""}
-	if next != "" {
-		out["NextMarker"] = next
-	}
-	return out, nil
+	return kmsPage("Grants", all, in.Marker, limit)
 }
