@@ -28,7 +28,7 @@ func Merge(docs []*finding.Scan) (*finding.Scan, error) {
 		Gaps:          []finding.Gap{},
 		Resources:     map[string]int{},
 	}
-	seenAcct := map[string]bool{}
+	seenAcct, seenRegion, seenKind, seenNotice := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
 	seenFinding := map[string]bool{}
 	seenGap := map[finding.Gap]bool{}
 	seenSkip := map[finding.Skip]bool{}
@@ -57,46 +57,13 @@ func Merge(docs []*finding.Scan) (*finding.Scan, error) {
 		if d.FinishedAt.After(out.FinishedAt) {
 			out.FinishedAt = d.FinishedAt
 		}
-		for _, a := range d.Accounts {
-			if !seenAcct[a] {
-				seenAcct[a] = true
-				out.Accounts = append(out.Accounts, a)
-			}
-		}
-		for _, r := range d.Regions {
-			if !slices.Contains(out.Regions, r) {
-				out.Regions = append(out.Regions, r)
-			}
-		}
-		for _, k := range d.Kinds {
-			if !slices.Contains(out.Kinds, k) {
-				out.Kinds = append(out.Kinds, k)
-			}
-		}
-		for _, f := range d.Findings {
-			key := f.Account + "|" + f.ID
-			if !seenFinding[key] {
-				seenFinding[key] = true
-				out.Findings = append(out.Findings, f)
-			}
-		}
-		for _, g := range d.Gaps {
-			if !seenGap[g] {
-				seenGap[g] = true
-				out.Gaps = append(out.Gaps, g)
-			}
-		}
-		for _, s := range d.Skipped {
-			if !seenSkip[s] {
-				seenSkip[s] = true
-				out.Skipped = append(out.Skipped, s)
-			}
-		}
-		for _, n := range d.Notices {
-			if !slices.Contains(out.Notices, n) {
-				out.Notices = append(out.Notices, n)
-			}
-		}
+		out.Accounts = appendNew(out.Accounts, seenAcct, same, d.Accounts)
+		out.Regions = appendNew(out.Regions, seenRegion, same, d.Regions)
+		out.Kinds = appendNew(out.Kinds, seenKind, same, d.Kinds)
+		out.Findings = appendNew(out.Findings, seenFinding, func(f finding.Finding) string { return f.Account + "|" + f.ID }, d.Findings)
+		out.Gaps = appendNew(out.Gaps, seenGap, same, d.Gaps)
+		out.Skipped = appendNew(out.Skipped, seenSkip, same, d.Skipped)
+		out.Notices = appendNew(out.Notices, seenNotice, same, d.Notices)
 		for k, n := range d.Resources {
 			out.Resources[k] += n
 		}
@@ -107,6 +74,19 @@ func Merge(docs []*finding.Scan) (*finding.Scan, error) {
 	out.Sort()
 	return out, nil
 }
+
+// appendNew appends the items of src whose key is not in seen yet, in order.
+func appendNew[T any, K comparable](dst []T, seen map[K]bool, key func(T) K, src []T) []T {
+	for _, v := range src {
+		if k := key(v); !seen[k] {
+			seen[k] = true
+			dst = append(dst, v)
+		}
+	}
+	return dst
+}
+
+func same[T comparable](v T) T { return v }
 
 // mergeStats adds a shard's figures: calls and minima add up, the shards ran side by side
 // so the elapsed time and the lower bound are the largest.
