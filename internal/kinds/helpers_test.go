@@ -122,3 +122,15 @@ func restoreFrom(t *testing.T, ctx context.Context, cfg aws.Config, dir string) 
 	}
 	return fix.PlanRestore(ctx, fix.RestoreOptions{Config: cfg}, files, backups).Apply(ctx)
 }
+
+// applyFix plans the fix o describes and applies it with its backups in a new temporary
+// folder; it returns the fix's report and that folder.
+func applyFix(t *testing.T, ctx context.Context, o fix.Options) (*fix.Report, string) {
+	t.Helper()
+	plan, err := fix.NewPlan(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	return plan.Apply(ctx, fix.ApplyOptions{BackupDir: dir}), dir
+}

@@ -317,12 +317,7 @@ func TestJSONKindsFixRestore(t *testing.T) {
 					sel = append(sel, f.ID)
 				}
 			}
-			plan, err := fix.NewPlan(ctx, fix.Options{Config: cfg, Scan: s1, World: w1, Findings: sel})
-			if err != nil {
-				t.Fatal(err)
-			}
-			dir := t.TempDir()
-			rep := plan.Apply(ctx, fix.ApplyOptions{BackupDir: dir})
+			rep, dir := applyFix(t, ctx, fix.Options{Config: cfg, Scan: s1, World: w1, Findings: sel})
 			applied := appliedARNs(rep)
 			if want := slices.Sorted(slices.Values(tc.fixable)); !rep.OK() || !slices.Equal(applied, want) {
 				t.Fatalf("applied %v, want %v\n%s", applied, want, reportText(rep))

@@ -147,12 +147,7 @@ func runSharingCase(t *testing.T, c sharingCase) {
 	}
 
 	// Fix: the public and untrusted grants go, the trusted ones stay.
-	plan, err := fix.NewPlan(ctx, fix.Options{Config: sim.Config(shKey, shRegion), Scan: s1, World: w1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	rep := plan.Apply(ctx, fix.ApplyOptions{BackupDir: dir})
+	rep, dir := applyFix(t, ctx, fix.Options{Config: sim.Config(shKey, shRegion), Scan: s1, World: w1})
 	if !rep.OK() {
 		t.Fatalf("apply:\n%s", reportText(rep))
 	}

@@ -309,12 +309,7 @@ func TestStorageKindsFixRestore(t *testing.T) {
 			// Only what can be fixed is asked for.
 			s1.Findings = slices.DeleteFunc(s1.Findings, func(f finding.Finding) bool { return !slices.Contains(tc.fixable, f.ResourceARN) })
 			cfg := noRetry(sim.Config(stKey, "us-east-1"))
-			plan, err := fix.NewPlan(ctx, fix.Options{Config: cfg, Scan: s1, World: w1})
-			if err != nil {
-				t.Fatal(err)
-			}
-			dir := t.TempDir()
-			rep := plan.Apply(ctx, fix.ApplyOptions{BackupDir: dir})
+			rep, dir := applyFix(t, ctx, fix.Options{Config: cfg, Scan: s1, World: w1})
 			applied := appliedARNs(rep)
 			if want := slices.Sorted(slices.Values(tc.fixable)); !rep.OK() || !slices.Equal(applied, want) {
 				t.Fatalf("applied %v, want %v\n%s", applied, want, reportText(rep))
