@@ -107,34 +107,30 @@ func (s *Server) lambdaIndexFor(c *Call, r *world.Region) *lambdaIndex {
 	return idx
 }
 
-func (s *Server) findFunction(c *Call, r *world.Region, name string) *world.LambdaFunction {
+// findIndexed looks name up in the index map byName picks and checks the item found in items
+// (the region's slice) still bears it; a stale index is dropped and rebuilt once.
+func findIndexed[T any](s *Server, c *Call, r *world.Region, items []T, name string, byName func(*lambdaIndex) map[string]int, nameOf func(*T) string) *T {
 	for attempt := 0; attempt < 2; attempt++ {
-		idx := s.lambdaIndexFor(c, r)
-		i, ok := idx.fns[name]
+		i, ok := byName(s.lambdaIndexFor(c, r))[name]
 		if !ok {
 			return nil
 		}
-		if i < len(r.LambdaFunctions) && r.LambdaFunctions[i].Name == name {
-			return &r.LambdaFunctions[i]
+		if i < len(items) && nameOf(&items[i]) == name {
+			return &items[i]
 		}
 		s.dropLambdaIndex(c, r)
 	}
 	return nil
 }
 
+func (s *Server) findFunction(c *Call, r *world.Region, name string) *world.LambdaFunction {
+	return findIndexed(s, c, r, r.LambdaFunctions, name,
+		func(x *lambdaIndex) map[string]int { return x.fns }, func(f *world.LambdaFunction) string { return f.Name })
+}
+
 func (s *Server) findLayer(c *Call, r *world.Region, name string) *world.LambdaLayer {
-	for attempt := 0; attempt < 2; attempt++ {
-		idx := s.lambdaIndexFor(c, r)
-		i, ok := idx.layers[name]
-		if !ok {
-			return nil
-		}
-		if i < len(r.LambdaLayers) && r.LambdaLayers[i].Name == name {
-			return &r.LambdaLayers[i]
-		}
-		s.dropLambdaIndex(c, r)
-	}
-	return nil
+	return findIndexed(s, c, r, r.LambdaLayers, name,
+		func(x *lambdaIndex) map[string]int { return x.layers }, func(l *world.LambdaLayer) string { return l.Name })
 }
 
 func (s *Server) dropLambdaIndex(c *Call, r *world.Region) {
@@ -240,7 +236,11 @@ func (t lambdaTarget) setPolicy(p string) {
 	}
 }
 
-func (s *Server) lambdaTarget(c *Call, r *world.Region) (lambdaTarget, *APIError) {
+func (s *Server) lambdaTarget(c *Call) (lambdaTarget, *APIError) {
+	r, err := s.region(c)
+	if err != nil {
+		return lambdaTarget{}, err
+	}
 	name, qual, err := parseFunctionName(c, c.PathParams["FunctionName"])
 	if err != nil {
 		return lambdaTarget{}, err
@@ -727,11 +727,7 @@ type policyOutput struct {
 }
 
 func lambdaGetPolicy(s *Server, c *Call) (int, any, error) {
-	r, rerr := s.region(c)
-	if rerr != nil {
-		return 0, nil, rerr
-	}
-	t, err := s.lambdaTarget(c, r)
+	t, err := s.lambdaTarget(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -742,8 +738,8 @@ func lambdaGetPolicy(s *Server, c *Call) (int, any, error) {
 }
 
 func lambdaAddPermission(s *Server, c *Call) (int, any, error) {
-	r, rerr := s.region(c)
-	if rerr != nil {
+	// A region the caller cannot use answers before the body is read.
+	if _, rerr := s.region(c); rerr != nil {
 		return 0, nil, rerr
 	}
 	var in struct {
@@ -761,7 +757,7 @@ func lambdaAddPermission(s *Server, c *Call) (int, any, error) {
 	if err := decodeLambdaBody(c, &in); err != nil {
 		return 0, nil, err
 	}
-	t, err := s.lambdaTarget(c, r)
+	t, err := s.lambdaTarget(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -832,11 +828,7 @@ func lambdaAddPermission(s *Server, c *Call) (int, any, error) {
 }
 
 func lambdaRemovePermission(s *Server, c *Call) (int, any, error) {
-	r, rerr := s.region(c)
-	if rerr != nil {
-		return 0, nil, rerr
-	}
-	t, err := s.lambdaTarget(c, r)
+	t, err := s.lambdaTarget(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -982,7 +974,11 @@ func (t layerTarget) revision(c *Call) string {
 	return revisionID(c.Account, c.Region, "layer", t.layer.Name, strconv.FormatInt(t.version.Version, 10), string(t.version.Policy))
 }
 
-func (s *Server) layerTarget(c *Call, r *world.Region) (layerTarget, *APIError) {
+func (s *Server) layerTarget(c *Call) (layerTarget, *APIError) {
+	r, err := s.region(c)
+	if err != nil {
+		return layerTarget{}, err
+	}
 	name, err := parseLayerName(c, c.PathParams["LayerName"])
 	if err != nil {
 		return layerTarget{}, err
@@ -1006,11 +1002,7 @@ func (s *Server) layerTarget(c *Call, r *world.Region) (layerTarget, *APIError) 
 }
 
 func lambdaGetLayerVersionPolicy(s *Server, c *Call) (int, any, error) {
-	r, rerr := s.region(c)
-	if rerr != nil {
-		return 0, nil, rerr
-	}
-	t, err := s.layerTarget(c, r)
+	t, err := s.layerTarget(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -1021,8 +1013,8 @@ func lambdaGetLayerVersionPolicy(s *Server, c *Call) (int, any, error) {
 }
 
 func lambdaAddLayerVersionPermission(s *Server, c *Call) (int, any, error) {
-	r, rerr := s.region(c)
-	if rerr != nil {
+	// A region the caller cannot use answers before the body is read.
+	if _, rerr := s.region(c); rerr != nil {
 		return 0, nil, rerr
 	}
 	var in struct {
@@ -1034,7 +1026,7 @@ func lambdaAddLayerVersionPermission(s *Server, c *Call) (int, any, error) {
 	if err := decodeLambdaBody(c, &in); err != nil {
 		return 0, nil, err
 	}
-	t, err := s.layerTarget(c, r)
+	t, err := s.layerTarget(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -1081,11 +1073,7 @@ func lambdaAddLayerVersionPermission(s *Server, c *Call) (int, any, error) {
 }
 
 func lambdaRemoveLayerVersionPermission(s *Server, c *Call) (int, any, error) {
-	r, rerr := s.region(c)
-	if rerr != nil {
-		return 0, nil, rerr
-	}
-	t, err := s.layerTarget(c, r)
+	t, err := s.layerTarget(c)
 	if err != nil {
 		return 0, nil, err
 	}
