@@ -93,20 +93,23 @@ func kmsListKeys(s *Server, c *Call) (any, error) {
 	return kmsPage("Keys", all, in.Marker, limit)
 }
 
-func kmsPolicyName(in *kmsKeyIn) error {
-	if in.PolicyName != "" && in.PolicyName != "default" {
-		return &APIError{Status: 400, Code: "NotFoundException", Message: "No such policy exists", Sender: true}
+// kmsPolicyKey is the key whose policy a call reads or writes: KMS keys have only the
+// policy named "default".
+func kmsPolicyKey(s *Server, c *Call, in *kmsKeyIn) (*world.Resource, error) {
+	x, err := kmsKey(s, c, in)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	if in.PolicyName != "" && in.PolicyName != "default" {
+		return nil, &APIError{Status: 400, Code: "NotFoundException", Message: "No such policy exists", Sender: true}
+	}
+	return x, nil
 }
 
 func kmsGetKeyPolicy(s *Server, c *Call) (any, error) {
 	var in kmsKeyIn
-	x, err := kmsKey(s, c, &in)
+	x, err := kmsPolicyKey(s, c, &in)
 	if err != nil {
-		return nil, err
-	}
-	if err := kmsPolicyName(&in); err != nil {
 		return nil, err
 	}
 	return map[string]any{"Policy": string(x.Policy), "PolicyName": "default"}, nil
@@ -114,11 +117,8 @@ func kmsGetKeyPolicy(s *Server, c *Call) (any, error) {
 
 func kmsPutKeyPolicy(s *Server, c *Call) (any, error) {
 	var in kmsKeyIn
-	x, err := kmsKey(s, c, &in)
+	x, err := kmsPolicyKey(s, c, &in)
 	if err != nil {
-		return nil, err
-	}
-	if err := kmsPolicyName(&in); err != nil {
 		return nil, err
 	}
 	if in.Policy == nil || *in.Policy == "" {
