@@ -77,6 +77,19 @@ func storageFind(s *Server, c *Call, kind, name string) (*world.Resource, error)
 	return nil, nil
 }
 
+// storageMust is storageFind for a resource the call needs: missing is the error when there
+// is none.
+func storageMust(s *Server, c *Call, kind, name string, missing *APIError) (*world.Resource, error) {
+	x, err := storageFind(s, c, kind, name)
+	if err != nil {
+		return nil, err
+	}
+	if x == nil {
+		return nil, missing
+	}
+	return x, nil
+}
+
 // storagePage cuts a page after the item named by an opaque token (the base64 of the last
 // name listed); bad is true for a token the simulator did not issue.
 func storagePage(rs []*world.Resource, token string, max int) (page []*world.Resource, next string, bad bool) {
@@ -189,12 +202,9 @@ func filterName(rs []*world.Resource, name string) []*world.Resource {
 
 func efsPolicy(s *Server, c *Call) (int, any, error) {
 	id := c.PathParams["FileSystemId"]
-	x, err := storageFind(s, c, "efs-filesystem", id)
+	x, err := storageMust(s, c, "efs-filesystem", id, &APIError{Status: 404, Code: "FileSystemNotFound", Message: "File system '" + id + "' does not exist.", Sender: true})
 	if err != nil {
 		return 0, nil, err
-	}
-	if x == nil {
-		return 0, nil, &APIError{Status: 404, Code: "FileSystemNotFound", Message: "File system '" + id + "' does not exist.", Sender: true}
 	}
 	switch c.Operation {
 	case "PutFileSystemPolicy":
@@ -261,12 +271,9 @@ func glacierPolicy(s *Server, c *Call) (int, any, error) {
 		return 0, nil, err
 	}
 	name := c.PathParams["vaultName"]
-	x, err := storageFind(s, c, "glacier-vault", name)
+	x, err := storageMust(s, c, "glacier-vault", name, &APIError{Status: 404, Code: "ResourceNotFoundException", Message: "Vault not found for ARN: " + name, Sender: true, Extra: map[string]any{"code": "ResourceNotFoundException", "type": "Client"}})
 	if err != nil {
 		return 0, nil, err
-	}
-	if x == nil {
-		return 0, nil, &APIError{Status: 404, Code: "ResourceNotFoundException", Message: "Vault not found for ARN: " + name, Sender: true, Extra: map[string]any{"code": "ResourceNotFoundException", "type": "Client"}}
 	}
 	switch c.Operation {
 	case "SetVaultAccessPolicy":
@@ -318,12 +325,9 @@ func backupListVaults(s *Server, c *Call) (int, any, error) {
 
 func backupPolicy(s *Server, c *Call) (int, any, error) {
 	name := c.PathParams["BackupVaultName"]
-	x, err := storageFind(s, c, "backup-vault", name)
+	x, err := storageMust(s, c, "backup-vault", name, &APIError{Status: 400, Code: "ResourceNotFoundException", Message: "Backup vault " + name + " does not exist", Sender: true})
 	if err != nil {
 		return 0, nil, err
-	}
-	if x == nil {
-		return 0, nil, &APIError{Status: 400, Code: "ResourceNotFoundException", Message: "Backup vault " + name + " does not exist", Sender: true}
 	}
 	switch c.Operation {
 	case "PutBackupVaultAccessPolicy":
@@ -405,12 +409,9 @@ func osDescribeDomains(s *Server, c *Call) (int, any, error) {
 
 func osDomain(s *Server, c *Call) (*world.Resource, error) {
 	n := c.PathParams["DomainName"]
-	x, err := storageFind(s, c, "opensearch-domain", n)
+	x, err := storageMust(s, c, "opensearch-domain", n, &APIError{Status: 409, Code: "ResourceNotFoundException", Message: "Domain not found: " + n, Sender: true})
 	if err != nil {
 		return nil, err
-	}
-	if x == nil {
-		return nil, &APIError{Status: 409, Code: "ResourceNotFoundException", Message: "Domain not found: " + n, Sender: true}
 	}
 	return x, nil
 }
