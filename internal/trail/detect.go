@@ -47,19 +47,13 @@ type Options struct {
 	All bool
 }
 
-// Detection is one finding with the event behind it.
-type Detection struct {
-	Finding finding.Finding
-	Event   finding.Event
-}
-
 // Detector judges CloudTrail records one at a time and keeps only what it reports, so its
 // memory does not grow with the number of records read. Sources may run concurrently (one per
 // region of LookupEvents, each held to its own region's quota): mu serialises what they feed.
 type Detector struct {
 	mu         sync.Mutex
 	opts       Options
-	detections []Detection
+	detections []finding.Finding // each with its Event
 	gaps       []finding.Gap
 	notices    []string
 	seen       map[string]bool // event ids already judged (sources may overlap)
@@ -332,7 +326,7 @@ func (d *Detector) add(r *Record, ev Event, ch *Change, doc *policy.Document, f 
 	// One grant can be made many times; each event is its own finding.
 	h := sha256.Sum256([]byte(f.ID + "|" + e.ID + "|" + e.Time.Format(time.RFC3339Nano)))
 	f.ID = hex.EncodeToString(h[:])[:16]
-	d.detections = append(d.detections, Detection{Finding: f, Event: e})
+	d.detections = append(d.detections, f)
 }
 
 func orDash(s string) string {
@@ -342,10 +336,11 @@ func orDash(s string) string {
 	return s
 }
 
-// Detections returns what the detector reported, in event-time order.
-func (d *Detector) Detections() []Detection {
+// Detections returns what the detector reported, in event-time order; each finding carries
+// the event behind it.
+func (d *Detector) Detections() []finding.Finding {
 	out := slices.Clone(d.detections)
-	slices.SortStableFunc(out, func(a, b Detection) int { return a.Event.Time.Compare(b.Event.Time) })
+	slices.SortStableFunc(out, func(a, b finding.Finding) int { return a.Event.Time.Compare(b.Event.Time) })
 	return out
 }
 
@@ -372,9 +367,7 @@ func (d *Detector) Scan(version string) *finding.Scan {
 		s.Resources[k] = n
 	}
 	slices.Sort(s.Kinds)
-	for _, det := range d.detections {
-		s.Findings = append(s.Findings, det.Finding)
-	}
+	s.Findings = append(s.Findings, d.detections...)
 	s.Sort()
 	return s
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/trustaudit/trustaudit/internal/access"
+	"github.com/trustaudit/trustaudit/internal/finding"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -27,8 +28,8 @@ func boundary(t testing.TB, accounts ...string) access.Boundary {
 }
 
 // summary is one detection in a form a reviewer can read in a golden file.
-func summary(d Detection) string {
-	f := d.Finding
+func summary(d finding.Finding) string {
+	f := d
 	return fmt.Sprintf("%s %s %s [%s/%s] %s account=%s region=%s accounts=%v principal=%q sid=%q policy=%q actor=%s ip=%s ua=%q error=%s\n    %s",
 		d.Event.Time.Format(time.RFC3339), d.Event.Name, f.Rule, f.Severity, f.Category, f.ResourceARN, f.Account, f.Region,
 		f.Accounts, f.Principal, f.StatementID, f.PolicyName, d.Event.Actor, d.Event.SourceIP, d.Event.UserAgent, d.Event.ErrorCode, f.Explanation)
@@ -128,7 +129,7 @@ func TestDetectorBoundaryGapsAndDuplicates(t *testing.T) {
 			}
 			var rules []string
 			for _, det := range d.Detections() {
-				rules = append(rules, det.Finding.Rule)
+				rules = append(rules, det.Rule)
 			}
 			if got := strings.Join(rules, ","); got != tc.rules {
 				t.Errorf("rules = %q, want %q", got, tc.rules)

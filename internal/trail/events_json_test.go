@@ -156,7 +156,7 @@ func TestDetectorJudgesJSONServiceEvents(t *testing.T) {
 	}
 	got := map[string]bool{}
 	for _, det := range d.Detections() {
-		got[det.Event.ID+" "+det.Finding.Rule] = true
+		got[det.Event.ID+" "+det.Rule] = true
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("detections %v, want %v", got, want)

@@ -62,9 +62,9 @@ func TestSharingEvents(t *testing.T) {
 			}
 			var got []string
 			for _, det := range d.Detections() {
-				got = append(got, det.Finding.Rule+" "+det.Finding.ResourceARN)
-				if !strings.Contains(det.Finding.Explanation, "Permission") && !strings.Contains(det.Finding.Explanation, "RestoreAttribute") {
-					t.Errorf("explanation %q does not name the attribute", det.Finding.Explanation)
+				got = append(got, det.Rule+" "+det.ResourceARN)
+				if !strings.Contains(det.Explanation, "Permission") && !strings.Contains(det.Explanation, "RestoreAttribute") {
+					t.Errorf("explanation %q does not name the attribute", det.Explanation)
 				}
 			}
 			sort.Strings(got)

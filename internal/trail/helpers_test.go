@@ -81,7 +81,7 @@ func lookupDetections(t *testing.T, s *awssim.Server) ([]string, int64) {
 	}
 	var got []string
 	for _, det := range d.Detections() {
-		got = append(got, det.Finding.Rule+" "+det.Finding.ResourceARN)
+		got = append(got, det.Rule+" "+det.ResourceARN)
 	}
 	var calls int64
 	for _, c := range s.Counters() {

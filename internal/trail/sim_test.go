@@ -138,7 +138,7 @@ func TestLookupAgainstSimulator(t *testing.T) {
 func rulesOf(d *Detector) string {
 	var b strings.Builder
 	for _, det := range d.Detections() {
-		b.WriteString(det.Event.ID + " " + det.Finding.Rule + " " + det.Finding.ResourceARN + "\n")
+		b.WriteString(det.Event.ID + " " + det.Rule + " " + det.ResourceARN + "\n")
 	}
 	return b.String()
 }
