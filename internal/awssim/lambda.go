@@ -228,6 +228,8 @@ func (t lambdaTarget) revision(c *Call) string {
 	return revisionID(c.Account, c.Region, "function", t.fn.Name, t.qualifier, string(*t.policy))
 }
 
+func (t lambdaTarget) current() world.Policy { return *t.policy }
+
 // setPolicy writes the policy; a recorded revision no longer describes it.
 func (t lambdaTarget) setPolicy(p string) {
 	*t.policy = world.Policy(p)
@@ -726,15 +728,41 @@ type policyOutput struct {
 	RevisionID string `json:"RevisionId"`
 }
 
+// policySlot is the policy of a function, version, alias or layer version, as the policy
+// calls read and write it.
+type policySlot interface {
+	current() world.Policy
+	revision(c *Call) string
+	setPolicy(p string)
+}
+
+// getPolicy answers GetPolicy and GetLayerVersionPolicy.
+func getPolicy(c *Call, t policySlot) (int, any, error) {
+	if t.current() == "" {
+		return 0, nil, errNoPolicy()
+	}
+	return http.StatusOK, policyOutput{Policy: string(t.current()), RevisionID: t.revision(c)}, nil
+}
+
+// removePermission answers RemovePermission and RemoveLayerVersionPermission.
+func removePermission(c *Call, t policySlot) (int, any, error) {
+	if rev := c.Params.Get("RevisionId"); rev != "" && rev != t.revision(c) {
+		return 0, nil, errStaleRevision()
+	}
+	text, err := removeStatement(t.current(), c.PathParams["StatementId"])
+	if err != nil {
+		return 0, nil, err
+	}
+	t.setPolicy(text)
+	return http.StatusNoContent, nil, nil
+}
+
 func lambdaGetPolicy(s *Server, c *Call) (int, any, error) {
 	t, err := s.lambdaTarget(c)
 	if err != nil {
 		return 0, nil, err
 	}
-	if *t.policy == "" {
-		return 0, nil, errNoPolicy()
-	}
-	return http.StatusOK, policyOutput{Policy: string(*t.policy), RevisionID: t.revision(c)}, nil
+	return getPolicy(c, t)
 }
 
 func lambdaAddPermission(s *Server, c *Call) (int, any, error) {
@@ -832,15 +860,7 @@ func lambdaRemovePermission(s *Server, c *Call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if rev := c.Params.Get("RevisionId"); rev != "" && rev != t.revision(c) {
-		return 0, nil, errStaleRevision()
-	}
-	text, err := removeStatement(*t.policy, c.PathParams["StatementId"])
-	if err != nil {
-		return 0, nil, err
-	}
-	t.setPolicy(text)
-	return http.StatusNoContent, nil, nil
+	return removePermission(c, t)
 }
 
 // --- layers -----------------------------------------------------------------------------
@@ -974,6 +994,10 @@ func (t layerTarget) revision(c *Call) string {
 	return revisionID(c.Account, c.Region, "layer", t.layer.Name, strconv.FormatInt(t.version.Version, 10), string(t.version.Policy))
 }
 
+func (t layerTarget) current() world.Policy { return t.version.Policy }
+
+func (t layerTarget) setPolicy(p string) { t.version.Policy = world.Policy(p) }
+
 func (s *Server) layerTarget(c *Call) (layerTarget, *APIError) {
 	r, err := s.region(c)
 	if err != nil {
@@ -1006,10 +1030,7 @@ func lambdaGetLayerVersionPolicy(s *Server, c *Call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if t.version.Policy == "" {
-		return 0, nil, errNoPolicy()
-	}
-	return http.StatusOK, policyOutput{Policy: string(t.version.Policy), RevisionID: t.revision(c)}, nil
+	return getPolicy(c, t)
 }
 
 func lambdaAddLayerVersionPermission(s *Server, c *Call) (int, any, error) {
@@ -1077,13 +1098,5 @@ func lambdaRemoveLayerVersionPermission(s *Server, c *Call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if rev := c.Params.Get("RevisionId"); rev != "" && rev != t.revision(c) {
-		return 0, nil, errStaleRevision()
-	}
-	text, err := removeStatement(t.version.Policy, c.PathParams["StatementId"])
-	if err != nil {
-		return 0, nil, err
-	}
-	t.version.Policy = world.Policy(text)
-	return http.StatusNoContent, nil, nil
+	return removePermission(c, t)
 }
