@@ -46,12 +46,7 @@ type trailState struct {
 }
 
 func (s *Server) trail() *trailState {
-	st, _ := s.ext["cloudtrail"].(*trailState)
-	if st == nil {
-		st = &trailState{events: map[string][]trailEvent{}}
-		s.ext["cloudtrail"] = st
-	}
-	return st
+	return extState(s, "cloudtrail", func() *trailState { return &trailState{events: map[string][]trailEvent{}} })
 }
 
 // AddTrailEvents records CloudTrail events (each one record as CloudTrail writes it) in the

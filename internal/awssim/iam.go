@@ -39,12 +39,7 @@ type iamState struct {
 }
 
 func (s *Server) iamState() *iamState {
-	st, _ := s.ext["iam"].(*iamState)
-	if st == nil {
-		st = &iamState{created: map[string]time.Time{}}
-		s.ext["iam"] = st
-	}
-	return st
+	return extState(s, "iam", func() *iamState { return &iamState{created: map[string]time.Time{}} })
 }
 
 type roleXML struct {

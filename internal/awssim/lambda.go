@@ -84,14 +84,7 @@ type lambdaIndex struct {
 }
 
 func (s *Server) lambdaIndexFor(c *Call, r *world.Region) *lambdaIndex {
-	if s.ext == nil {
-		s.ext = map[string]any{}
-	}
-	all, _ := s.ext["lambda"].(map[string]*lambdaIndex)
-	if all == nil {
-		all = map[string]*lambdaIndex{}
-		s.ext["lambda"] = all
-	}
+	all := extState(s, "lambda", func() map[string]*lambdaIndex { return map[string]*lambdaIndex{} })
 	key := c.Account + "/" + r.Name
 	idx := all[key]
 	if idx == nil || len(idx.fns) != len(r.LambdaFunctions) || len(idx.layers) != len(r.LambdaLayers) {

@@ -40,12 +40,7 @@ type s3State struct {
 }
 
 func (s *Server) s3() *s3State {
-	st, _ := s.ext["s3"].(*s3State)
-	if st == nil {
-		st = &s3State{buckets: map[string]*s3Bucket{}}
-		s.ext["s3"] = st
-	}
-	return st
+	return extState(s, "s3", func() *s3State { return &s3State{buckets: map[string]*s3Bucket{}} })
 }
 
 // PutS3Object stores an object in a bucket owned by account, creating the bucket on first

@@ -30,12 +30,9 @@ type securityHubState struct {
 }
 
 func (s *Server) securityHub() *securityHubState {
-	st, _ := s.ext["securityhub"].(*securityHubState)
-	if st == nil {
-		st = &securityHubState{findings: map[string]map[string]json.RawMessage{}}
-		s.ext["securityhub"] = st
-	}
-	return st
+	return extState(s, "securityhub", func() *securityHubState {
+		return &securityHubState{findings: map[string]map[string]json.RawMessage{}}
+	})
 }
 
 type importFindingsError struct {

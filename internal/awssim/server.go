@@ -228,6 +228,19 @@ func (s *Server) account(id string) *world.Account {
 	return &s.world.Accounts[i]
 }
 
+// extState is the handler state kept in ext under key, made by create on first use.
+func extState[T any](s *Server, key string, create func() T) T {
+	if s.ext == nil {
+		s.ext = map[string]any{}
+	}
+	st, ok := s.ext[key].(T)
+	if !ok {
+		st = create()
+		s.ext[key] = st
+	}
+	return st
+}
+
 // region returns the caller's region in the caller's account. A region the account does not
 // know, or one that is not opted in, is answered as AWS answers a call to a disabled
 // opt-in region: the credentials are not valid there. Called with s.mu held.

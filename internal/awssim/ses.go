@@ -44,14 +44,7 @@ func sesErr(code, format string, args ...any) *APIError {
 type sesIndex map[string]int
 
 func (s *Server) sesIndexFor(c *Call, r *world.Region, rebuild bool) sesIndex {
-	if s.ext == nil {
-		s.ext = map[string]any{}
-	}
-	all, _ := s.ext["ses"].(map[string]sesIndex)
-	if all == nil {
-		all = map[string]sesIndex{}
-		s.ext["ses"] = all
-	}
+	all := extState(s, "ses", func() map[string]sesIndex { return map[string]sesIndex{} })
 	key := c.Account + "/" + r.Name
 	idx := all[key]
 	if rebuild || idx == nil || len(idx) != len(r.SESIdentities) {
