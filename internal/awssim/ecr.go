@@ -23,10 +23,7 @@ func init() {
 }
 
 func ecrRepoARN(c *Call, x *world.Resource) string {
-	if x.ARN != "" {
-		return x.ARN
-	}
-	return fmt.Sprintf("arn:%s:ecr:%s:%s:repository/%s", arnPartition(c.Region), c.Region, c.Account, x.Name)
+	return resourceARN(c, x, "arn:%s:ecr:%s:%s:repository/%s")
 }
 
 type ecrIn struct {

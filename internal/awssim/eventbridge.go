@@ -23,10 +23,7 @@ func init() {
 }
 
 func busARN(c *Call, x *world.Resource) string {
-	if x.ARN != "" {
-		return x.ARN
-	}
-	return fmt.Sprintf("arn:%s:events:%s:%s:event-bus/%s", arnPartition(c.Region), c.Region, c.Account, x.Name)
+	return resourceARN(c, x, "arn:%s:events:%s:%s:event-bus/%s")
 }
 
 type eventsIn struct {

@@ -3,6 +3,7 @@ package awssim
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -22,6 +23,15 @@ func arnPartition(region string) string {
 		return "aws-us-gov"
 	}
 	return "aws"
+}
+
+// resourceARN is the resource's recorded ARN, or the one format (partition, region, account,
+// name) makes for it.
+func resourceARN(c *Call, x *world.Resource, format string) string {
+	if x.ARN != "" {
+		return x.ARN
+	}
+	return fmt.Sprintf(format, arnPartition(c.Region), c.Region, c.Account, x.Name)
 }
 
 // kindResources returns the region's resources of one kind, in world order.

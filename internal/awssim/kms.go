@@ -21,10 +21,7 @@ func init() {
 }
 
 func kmsARN(c *Call, x *world.Resource) string {
-	if x.ARN != "" {
-		return x.ARN
-	}
-	return fmt.Sprintf("arn:%s:kms:%s:%s:key/%s", arnPartition(c.Region), c.Region, c.Account, x.Name)
+	return resourceARN(c, x, "arn:%s:kms:%s:%s:key/%s")
 }
 
 func kmsLimit(n int) (int, error) {

@@ -112,10 +112,7 @@ func logsDeleteResourcePolicy(s *Server, c *Call) (any, error) {
 }
 
 func logsDestinationARN(c *Call, x *world.Resource) string {
-	if x.ARN != "" {
-		return x.ARN
-	}
-	return fmt.Sprintf("arn:%s:logs:%s:%s:destination:%s", arnPartition(c.Region), c.Region, c.Account, x.Name)
+	return resourceARN(c, x, "arn:%s:logs:%s:%s:destination:%s")
 }
 
 func logsDescribeDestinations(s *Server, c *Call) (any, error) {

@@ -1,7 +1,6 @@
 package awssim
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/trustaudit/trustaudit/internal/world"
@@ -20,10 +19,7 @@ func init() {
 }
 
 func snsARN(c *Call, x *world.Resource) string {
-	if x.ARN != "" {
-		return x.ARN
-	}
-	return fmt.Sprintf("arn:%s:sns:%s:%s:%s", arnPartition(c.Region), c.Region, c.Account, x.Name)
+	return resourceARN(c, x, "arn:%s:sns:%s:%s:%s")
 }
 
 type snsTopicXML struct {

@@ -27,10 +27,7 @@ func sqsURL(c *Call, name string) string {
 }
 
 func sqsARN(c *Call, x *world.Resource) string {
-	if x.ARN != "" {
-		return x.ARN
-	}
-	return fmt.Sprintf("arn:%s:sqs:%s:%s:%s", arnPartition(c.Region), c.Region, c.Account, x.Name)
+	return resourceARN(c, x, "arn:%s:sqs:%s:%s:%s")
 }
 
 func sqsNoQueue() *APIError {

@@ -123,13 +123,6 @@ func storageBadToken() error {
 	return &APIError{Status: 400, Code: "InvalidParameterValueException", Message: "The pagination token is not valid.", Sender: true}
 }
 
-func storageARN(c *Call, x *world.Resource, format string) string {
-	if x.ARN != "" {
-		return x.ARN
-	}
-	return fmt.Sprintf(format, arnPartition(c.Region), c.Region, c.Account, x.Name)
-}
-
 // policyBody reads {"Policy": "..."} and checks it is a JSON object.
 func policyBody(c *Call, code string) (string, error) {
 	var in struct{ Policy string }
@@ -183,7 +176,7 @@ func efsDescribeFileSystems(s *Server, c *Call) (int, any, error) {
 	}{FileSystems: []fs{}, Marker: c.Params.Get("Marker"), NextMarker: next}
 	for _, x := range page {
 		out.FileSystems = append(out.FileSystems, fs{
-			FileSystemID: x.Name, FileSystemArn: storageARN(c, x, "arn:%s:elasticfilesystem:%s:%s:file-system/%s"), Name: x.Attributes["Name"],
+			FileSystemID: x.Name, FileSystemArn: resourceARN(c, x, "arn:%s:elasticfilesystem:%s:%s:file-system/%s"), Name: x.Attributes["Name"],
 			OwnerID: c.Account, CreationToken: x.Name, CreationTime: 1704067200, LifeCycleState: "available",
 			PerformanceMode: "generalPurpose", SizeInBytes: map[string]int64{"Value": 6144}, Tags: []any{},
 		})
@@ -261,7 +254,7 @@ func glacierListVaults(s *Server, c *Call) (int, any, error) {
 		out.Marker = &next
 	}
 	for _, x := range page {
-		out.VaultList = append(out.VaultList, vault{VaultARN: storageARN(c, x, "arn:%s:glacier:%s:%s:vaults/%s"), VaultName: x.Name, CreationDate: "2024-01-01T00:00:00.000Z"})
+		out.VaultList = append(out.VaultList, vault{VaultARN: resourceARN(c, x, "arn:%s:glacier:%s:%s:vaults/%s"), VaultName: x.Name, CreationDate: "2024-01-01T00:00:00.000Z"})
 	}
 	return http.StatusOK, out, nil
 }
@@ -318,7 +311,7 @@ func backupListVaults(s *Server, c *Call) (int, any, error) {
 		NextToken       string `json:",omitempty"`
 	}{BackupVaultList: []vault{}, NextToken: next}
 	for _, x := range page {
-		out.BackupVaultList = append(out.BackupVaultList, vault{BackupVaultName: x.Name, BackupVaultArn: storageARN(c, x, "arn:%s:backup:%s:%s:backup-vault:%s"), VaultType: "BACKUP_VAULT", VaultState: "AVAILABLE", CreationDate: 1704067200})
+		out.BackupVaultList = append(out.BackupVaultList, vault{BackupVaultName: x.Name, BackupVaultArn: resourceARN(c, x, "arn:%s:backup:%s:%s:backup-vault:%s"), VaultType: "BACKUP_VAULT", VaultState: "AVAILABLE", CreationDate: 1704067200})
 	}
 	return http.StatusOK, out, nil
 }
@@ -344,7 +337,7 @@ func backupPolicy(s *Server, c *Call) (int, any, error) {
 	if x.Policy == "" {
 		return 0, nil, &APIError{Status: 400, Code: "ResourceNotFoundException", Message: "Backup vault " + name + " has no access policy", Sender: true}
 	}
-	return http.StatusOK, map[string]string{"BackupVaultName": x.Name, "BackupVaultArn": storageARN(c, x, "arn:%s:backup:%s:%s:backup-vault:%s"), "Policy": string(x.Policy)}, nil
+	return http.StatusOK, map[string]string{"BackupVaultName": x.Name, "BackupVaultArn": resourceARN(c, x, "arn:%s:backup:%s:%s:backup-vault:%s"), "Policy": string(x.Policy)}, nil
 }
 
 // --- OpenSearch ---
@@ -377,7 +370,7 @@ func osListDomainNames(s *Server, c *Call) (int, any, error) {
 }
 
 func osStatus(c *Call, x *world.Resource) map[string]any {
-	arn := storageARN(c, x, "arn:%s:es:%s:%s:domain/%s")
+	arn := resourceARN(c, x, "arn:%s:es:%s:%s:domain/%s")
 	return map[string]any{
 		"DomainId": c.Account + "/" + x.Name, "DomainName": x.Name, "ARN": arn, "Created": true, "Deleted": false,
 		"Processing": false, "EngineVersion": osEngine(x), "AccessPolicies": string(x.Policy),
@@ -448,7 +441,7 @@ func osUpdateDomainConfig(s *Server, c *Call) (int, any, error) {
 // --- ACM Private CA ---
 
 func pcaARN(c *Call, x *world.Resource) string {
-	return storageARN(c, x, "arn:%s:acm-pca:%s:%s:certificate-authority/%s")
+	return resourceARN(c, x, "arn:%s:acm-pca:%s:%s:certificate-authority/%s")
 }
 
 func pcaList(s *Server, c *Call) (any, error) {
