@@ -750,6 +750,19 @@ func removePermission(c *Call, t policySlot) (int, any, error) {
 	return http.StatusNoContent, nil, nil
 }
 
+// decodedTarget reads the body of an AddPermission call into in and finds its target; a
+// region the caller cannot use answers before the body is read.
+func decodedTarget[T any](s *Server, c *Call, in any, target func(*Call) (T, *APIError)) (T, *APIError) {
+	var none T
+	if _, err := s.region(c); err != nil {
+		return none, err
+	}
+	if err := decodeLambdaBody(c, in); err != nil {
+		return none, err
+	}
+	return target(c)
+}
+
 func lambdaGetPolicy(s *Server, c *Call) (int, any, error) {
 	t, err := s.lambdaTarget(c)
 	if err != nil {
@@ -759,10 +772,6 @@ func lambdaGetPolicy(s *Server, c *Call) (int, any, error) {
 }
 
 func lambdaAddPermission(s *Server, c *Call) (int, any, error) {
-	// A region the caller cannot use answers before the body is read.
-	if _, rerr := s.region(c); rerr != nil {
-		return 0, nil, rerr
-	}
 	var in struct {
 		StatementID           string `json:"StatementId"`
 		Action                string `json:"Action"`
@@ -775,10 +784,7 @@ func lambdaAddPermission(s *Server, c *Call) (int, any, error) {
 		InvokedViaFunctionURL *bool  `json:"InvokedViaFunctionUrl"`
 		RevisionID            string `json:"RevisionId"`
 	}
-	if err := decodeLambdaBody(c, &in); err != nil {
-		return 0, nil, err
-	}
-	t, err := s.lambdaTarget(c)
+	t, err := decodedTarget(s, c, &in, s.lambdaTarget)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -1027,20 +1033,13 @@ func lambdaGetLayerVersionPolicy(s *Server, c *Call) (int, any, error) {
 }
 
 func lambdaAddLayerVersionPermission(s *Server, c *Call) (int, any, error) {
-	// A region the caller cannot use answers before the body is read.
-	if _, rerr := s.region(c); rerr != nil {
-		return 0, nil, rerr
-	}
 	var in struct {
 		StatementID    string `json:"StatementId"`
 		Action         string `json:"Action"`
 		Principal      string `json:"Principal"`
 		OrganizationID string `json:"OrganizationId"`
 	}
-	if err := decodeLambdaBody(c, &in); err != nil {
-		return 0, nil, err
-	}
-	t, err := s.layerTarget(c)
+	t, err := decodedTarget(s, c, &in, s.layerTarget)
 	if err != nil {
 		return 0, nil, err
 	}
