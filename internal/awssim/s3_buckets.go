@@ -96,7 +96,6 @@ func (s *Server) serveS3Config(w http.ResponseWriter, r *http.Request, c *Call, 
 		c.Service = "s3control"
 	}
 	writeErr := func(e *s3Error) {
-		s.count(c, "error:"+e.code)
 		var buf bytes.Buffer
 		buf.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 		if control {
@@ -110,25 +109,17 @@ func (s *Server) serveS3Config(w http.ResponseWriter, r *http.Request, c *Call, 
 		}
 		writeBody(w, e.status, "application/xml", buf.Bytes())
 	}
-	if err := s.sleep(r.Context()); err != nil {
+	switch s.gate(w, r, c) {
+	case gateAnswered:
 		return true
-	}
-	if s.networkFault(w, r, c) {
-		return true
-	}
-	if s.opts.Faults.ErrorRate > 0 && s.float64() < s.opts.Faults.ErrorRate {
-		s.count(c, "fault")
+	case gateServerFault:
 		writeErr(&s3Error{http.StatusServiceUnavailable, "ServiceUnavailable", "Please reduce your request rate.", nil})
 		return true
-	}
-	for _, m := range s.opts.Faults.Deny {
-		if m.matches(c) {
-			writeErr(&s3Error{http.StatusForbidden, "AccessDenied", "Access Denied", nil})
-			return true
-		}
-	}
-	if !s.quotas.allow(c) {
-		s.count(c, "throttled")
+	case gateDenied:
+		s.count(c, "error:AccessDenied")
+		writeErr(errS3AccessDenied)
+		return true
+	case gateThrottled:
 		writeErr(&s3Error{http.StatusServiceUnavailable, "SlowDown", "Please reduce your request rate.", nil})
 		return true
 	}
@@ -136,6 +127,7 @@ func (s *Server) serveS3Config(w http.ResponseWriter, r *http.Request, c *Call, 
 	status, payload, serr := s.s3ConfigOp(c, r, bucket)
 	s.mu.Unlock()
 	if serr != nil {
+		s.count(c, "error:"+serr.code)
 		writeErr(serr)
 		return true
 	}

@@ -250,6 +250,12 @@ func TestS3QuotaAnswersSlowDown(t *testing.T) {
 	if !slices.Contains(codes, "SlowDown") || codes[0] != "" {
 		t.Errorf("codes %q: want a first success, then SlowDown", codes)
 	}
+	// A throttle is counted once, as a throttle, as on every other protocol.
+	for _, c := range s.Counters() {
+		if c.Operation == "GetBucketAcl" && c.Outcome != "ok" && c.Outcome != "throttled" {
+			t.Errorf("counted %+v", c)
+		}
+	}
 }
 
 func TestS3PutBucketACL(t *testing.T) {

@@ -319,6 +319,42 @@ func (s *Server) requestID() string {
 	return fmt.Sprintf("%08x-%04x-%04x-%04x-%012x", a>>32, (a>>16)&0xffff, a&0xffff, b>>48, b&0xffffffffffff)
 }
 
+// gateOutcome is what latency, the injected faults and the quota made of a call.
+type gateOutcome int
+
+const (
+	gatePass        gateOutcome = iota // go on to the handler
+	gateAnswered                       // a network fault answered, or the client left
+	gateServerFault                    // answer a 5xx (counted "fault")
+	gateDenied                         // answer AccessDenied (the caller counts its code)
+	gateThrottled                      // answer the service's throttling error (counted "throttled")
+)
+
+// gate applies, the same way for every protocol, the latency, the injected faults and the
+// quota to a decoded call; the caller renders the error in its protocol.
+func (s *Server) gate(w http.ResponseWriter, r *http.Request, c *Call) gateOutcome {
+	if err := s.sleep(r.Context()); err != nil {
+		return gateAnswered
+	}
+	if s.networkFault(w, r, c) {
+		return gateAnswered
+	}
+	if s.opts.Faults.ErrorRate > 0 && s.float64() < s.opts.Faults.ErrorRate {
+		s.count(c, "fault")
+		return gateServerFault
+	}
+	for _, m := range s.opts.Faults.Deny {
+		if m.matches(c) {
+			return gateDenied
+		}
+	}
+	if !s.quotas.allow(c) {
+		s.count(c, "throttled")
+		return gateThrottled
+	}
+	return gatePass
+}
+
 // networkFault plays a region that refuses connections or never answers, for every protocol.
 // It reports whether it took the request.
 func (s *Server) networkFault(w http.ResponseWriter, r *http.Request, c *Call) bool {
@@ -382,29 +418,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	// Latency first, so that every answer, throttles and faults included, pays it.
-	if err := s.sleep(r.Context()); err != nil {
+	switch s.gate(w, r, c) {
+	case gateAnswered:
 		return
-	}
-	if s.networkFault(w, r, c) {
-		return
-	}
-	if s.opts.Faults.ErrorRate > 0 && s.float64() < s.opts.Faults.ErrorRate {
-		s.count(c, "fault")
+	case gateServerFault:
 		s.writeError(w, rid, rt.proto, c, serverFault(rt.proto, s.int64n(2) == 0))
 		return
-	}
-	for _, m := range s.opts.Faults.Deny {
-		if m.matches(c) {
-			e := accessDenied(rt.proto, c)
-			s.count(c, "error:"+e.Code)
-			s.writeError(w, rid, rt.proto, c, e)
-			return
-		}
-	}
-	if !s.quotas.allow(c) {
-		e := throttleError(rt.proto, c)
-		s.count(c, "throttled")
+	case gateDenied:
+		e := accessDenied(rt.proto, c)
+		s.count(c, "error:"+e.Code)
 		s.writeError(w, rid, rt.proto, c, e)
+		return
+	case gateThrottled:
+		s.writeError(w, rid, rt.proto, c, throttleError(rt.proto, c))
 		return
 	}
 
