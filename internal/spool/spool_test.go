@@ -82,4 +82,3 @@ func TestCorruptRunNamesTheFile(t *testing.T) {
 		t.Fatalf("Each over a corrupt run = %v, want an error naming %s", err, s.runs[0])
 	}
 }
-
