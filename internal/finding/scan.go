@@ -153,33 +153,43 @@ func (f *Finding) ComputeID() {
 // byte-identical findings, gaps and skips, and a diff shows only what changed. Findings go
 // most severe first because that is the order a reader should act in.
 func (s *Scan) Sort() {
-	slices.SortStableFunc(s.Findings, func(a, b Finding) int {
-		return cmp.Or(
-			cmp.Compare(b.Severity, a.Severity),
-			cmp.Compare(a.Kind, b.Kind),
-			cmp.Compare(a.ResourceARN, b.ResourceARN),
-			cmp.Compare(a.ID, b.ID),
-		)
-	})
-	slices.SortStableFunc(s.Gaps, func(a, b Gap) int {
-		return cmp.Or(
-			cmp.Compare(a.Account, b.Account),
-			cmp.Compare(a.Region, b.Region),
-			cmp.Compare(a.Kind, b.Kind),
-			cmp.Compare(a.Operation, b.Operation),
-			cmp.Compare(a.Resource, b.Resource),
-			cmp.Compare(a.Error, b.Error),
-		)
-	})
-	slices.SortStableFunc(s.Skipped, func(a, b Skip) int {
-		return cmp.Or(
-			cmp.Compare(a.Account, b.Account),
-			cmp.Compare(a.Region, b.Region),
-			cmp.Compare(a.Reason, b.Reason),
-		)
-	})
+	slices.SortStableFunc(s.Findings, func(a, b Finding) int { return CompareFindings(&a, &b) })
+	slices.SortStableFunc(s.Gaps, func(a, b Gap) int { return CompareGaps(&a, &b) })
+	slices.SortStableFunc(s.Skipped, func(a, b Skip) int { return CompareSkips(&a, &b) })
 	slices.Sort(s.Accounts)
 	slices.Sort(s.Regions)
+}
+
+// CompareFindings is the canonical order of findings; documents too large for memory are
+// merged from sorted runs in the same order.
+func CompareFindings(a, b *Finding) int {
+	return cmp.Or(
+		cmp.Compare(b.Severity, a.Severity),
+		cmp.Compare(a.Kind, b.Kind),
+		cmp.Compare(a.ResourceARN, b.ResourceARN),
+		cmp.Compare(a.ID, b.ID),
+	)
+}
+
+// CompareGaps is the canonical order of gaps.
+func CompareGaps(a, b *Gap) int {
+	return cmp.Or(
+		cmp.Compare(a.Account, b.Account),
+		cmp.Compare(a.Region, b.Region),
+		cmp.Compare(a.Kind, b.Kind),
+		cmp.Compare(a.Operation, b.Operation),
+		cmp.Compare(a.Resource, b.Resource),
+		cmp.Compare(a.Error, b.Error),
+	)
+}
+
+// CompareSkips is the canonical order of skipped accounts and regions.
+func CompareSkips(a, b *Skip) int {
+	return cmp.Or(
+		cmp.Compare(a.Account, b.Account),
+		cmp.Compare(a.Region, b.Region),
+		cmp.Compare(a.Reason, b.Reason),
+	)
 }
 
 // Unsuppressed returns the findings that still need attention; they decide the exit status.
