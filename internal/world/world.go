@@ -35,10 +35,90 @@ type World struct {
 	Gaps []finding.Gap `json:"gaps,omitempty"`
 }
 
-// Organization is the AWS Organization the accounts belong to.
+// Organization is the AWS Organization the accounts belong to: every account of the world is
+// a member.
 type Organization struct {
 	ID                string `json:"id"`                 // o-xxxxxxxxxx
 	ManagementAccount string `json:"management_account"` // 12-digit id, one of Accounts
+	// Root is the id of the organization's root, r-[0-9a-z]{4,32}; "" means the world has no
+	// OU tree (every account sits directly under a root whose id is derived: "r-" + first 4 chars after "o-").
+	Root  string               `json:"root,omitempty"`
+	Units []OrganizationalUnit `json:"units,omitempty"`
+}
+
+// OrganizationalUnit is one OU; Parent is the root id or another OU's id.
+type OrganizationalUnit struct {
+	ID     string `json:"id"` // ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}
+	Name   string `json:"name"`
+	Parent string `json:"parent"`
+}
+
+// MaxOUDepth is how many levels of OUs AWS allows below the root.
+const MaxOUDepth = 5
+
+// RootID is the id of the organization's root. A world without an OU tree still has a root
+// (AWS organizations always do), so its id is derived from the organization id and is stable.
+func (o *Organization) RootID() string {
+	if o.Root != "" {
+		return o.Root
+	}
+	id := strings.TrimPrefix(o.ID, "o-")
+	return "r-" + id[:min(4, len(id))]
+}
+
+// Unit returns the OU with the given id, or nil.
+func (o *Organization) Unit(id string) *OrganizationalUnit {
+	for i := range o.Units {
+		if o.Units[i].ID == id {
+			return &o.Units[i]
+		}
+	}
+	return nil
+}
+
+// OrgPath is the account's aws:PrincipalOrgPaths value, e.g.
+// o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/ou-ab12-22222222/; an account directly under the root
+// gives o-a1b2c3d4e5/r-ab12/. It is false when the world has no organization, the account is
+// not in it, or (in a world that was not validated) the account's OU chain is broken.
+func (w *World) OrgPath(accountID string) (string, bool) {
+	a := w.Account(accountID)
+	if w.Organization == nil || a == nil {
+		return "", false
+	}
+	return w.Organization.pathOf(a.Parent)
+}
+
+// OUPath is the aws:PrincipalOrgPaths prefix of everything under the OU, e.g.
+// o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/; false when there is no organization or no such OU.
+func (w *World) OUPath(ouID string) (string, bool) {
+	if w.Organization == nil || w.Organization.Unit(ouID) == nil {
+		return "", false
+	}
+	return w.Organization.pathOf(ouID)
+}
+
+// pathOf walks from a node ("" or the root id for the root, else an OU id) up to the root.
+// The walk is bounded, so a cycle in an unvalidated world ends in false, not a hang.
+func (o *Organization) pathOf(node string) (string, bool) {
+	root := o.RootID()
+	var chain []string
+	for node != "" && node != root {
+		if len(chain) > len(o.Units) {
+			return "", false
+		}
+		u := o.Unit(node)
+		if u == nil {
+			return "", false
+		}
+		chain = append(chain, u.ID)
+		node = u.Parent
+	}
+	var b strings.Builder
+	b.WriteString(o.ID + "/" + root + "/")
+	for i := len(chain) - 1; i >= 0; i-- {
+		b.WriteString(chain[i] + "/")
+	}
+	return b.String(), true
 }
 
 // Account is one AWS account.
@@ -46,6 +126,8 @@ type Account struct {
 	ID    string `json:"id"`
 	Name  string `json:"name,omitempty"`
 	Email string `json:"email,omitempty"`
+	// Parent is the OU (or the root) the account sits in; "" means the root.
+	Parent string `json:"parent,omitempty"`
 	// AccessKeys map simulator credentials to this account; the simulator answers
 	// GetCallerIdentity with the key's ARN. Secrets are never stored: any secret is accepted.
 	AccessKeys []AccessKey `json:"access_keys,omitempty"`
@@ -398,6 +480,8 @@ var (
 	versionRE = regexp.MustCompile(`^[0-9]+$`)
 	aliasRE   = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_-]{0,127}$`)
 	kindRE    = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	rootRE    = regexp.MustCompile(`^r-[0-9a-z]{4,32}$`)
+	ouRE      = regexp.MustCompile(`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
 )
 
 // Validate checks the world's invariants and names the first place that breaks one, as a
@@ -449,6 +533,72 @@ func (w *World) Validate() error {
 		}
 		if !seenAcct[o.ManagementAccount] {
 			return fmt.Errorf("organization.management_account: expected one of the accounts' ids, found %q", o.ManagementAccount)
+		}
+		if err := validateTree(o); err != nil {
+			return err
+		}
+	}
+	for i, a := range w.Accounts {
+		if a.Parent == "" {
+			continue
+		}
+		at := fmt.Sprintf("accounts[%d].parent", i)
+		o := w.Organization
+		if o == nil {
+			return fmt.Errorf("%s: the world has no organization, so an account has no parent; found %q", at, a.Parent)
+		}
+		if a.Parent != o.RootID() && o.Unit(a.Parent) == nil {
+			return fmt.Errorf("%s: expected the root (%s) or one of organization.units' ids, found %q", at, o.RootID(), a.Parent)
+		}
+	}
+	return nil
+}
+
+// validateTree checks the OU tree: ids of AWS's shapes, every parent present, no cycle, and
+// no deeper than AWS allows (a scan trusting an OU path must be able to trust the tree).
+func validateTree(o *Organization) error {
+	if o.Root != "" && !rootRE.MatchString(o.Root) {
+		return fmt.Errorf("organization.root: expected a root id like r-ab12 (r- and 4-32 lower-case letters or digits), found %q", o.Root)
+	}
+	root := o.RootID()
+	index := map[string]int{}
+	for i, u := range o.Units {
+		ut := fmt.Sprintf("organization.units[%d]", i)
+		if !ouRE.MatchString(u.ID) {
+			return fmt.Errorf("%s.id: expected an OU id like ou-ab12-11111111 (pattern ^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$), found %q", ut, u.ID)
+		}
+		if _, dup := index[u.ID]; dup {
+			return fmt.Errorf("%s.id: OU %s appears twice", ut, u.ID)
+		}
+		index[u.ID] = i
+		if u.Name == "" || len(u.Name) > 128 {
+			return fmt.Errorf("%s.name: expected an OU name of 1-128 characters, found %q", ut, u.Name)
+		}
+	}
+	for i, u := range o.Units {
+		ut := fmt.Sprintf("organization.units[%d]", i)
+		if _, ok := index[u.Parent]; u.Parent != root && !ok {
+			return fmt.Errorf("%s.parent: expected the root (%s) or one of the units' ids, found %q", ut, root, u.Parent)
+		}
+	}
+	for i, u := range o.Units {
+		ut := fmt.Sprintf("organization.units[%d]", i)
+		// Every parent exists, so walking up either reaches the root or comes back round.
+		chain := []string{u.ID}
+		for p := u.Parent; p != root; p = o.Units[index[p]].Parent {
+			chain = append(chain, p)
+			if p == u.ID {
+				return fmt.Errorf("%s.parent: OU %s is its own ancestor (%s)", ut, u.ID, strings.Join(chain, " -> "))
+			}
+			if len(chain) > len(o.Units) {
+				break // u hangs below a cycle of other units; that cycle is reported at its own units
+			}
+		}
+		if len(chain) > len(o.Units) {
+			continue
+		}
+		if len(chain) > MaxOUDepth {
+			return fmt.Errorf("%s.parent: OU %s would be %d levels below the root; AWS allows at most %d", ut, u.ID, len(chain), MaxOUDepth)
 		}
 	}
 	return nil

@@ -18,7 +18,11 @@ const trustPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Pri
 func base() *world.World {
 	return &world.World{
 		SchemaVersion: world.SchemaVersion,
-		Organization:  &world.Organization{ID: "o-abcdefghij", ManagementAccount: "111122223333"},
+		Organization: &world.Organization{ID: "o-abcdefghij", ManagementAccount: "111122223333", Root: "r-abcd", Units: []world.OrganizationalUnit{
+			{ID: "ou-abcd-11111111", Name: "Security", Parent: "r-abcd"},
+			{ID: "ou-abcd-22222222", Name: "Workloads", Parent: "r-abcd"},
+			{ID: "ou-abcd-33333333", Name: "Prod", Parent: "ou-abcd-22222222"},
+		}},
 		Accounts: []world.Account{{
 			ID:         "111122223333",
 			AccessKeys: []world.AccessKey{{ID: "AKIA1", ARN: "arn:aws:iam::111122223333:user/a"}},
@@ -37,8 +41,20 @@ func base() *world.World {
 					Shares: []string{"all"}, Grants: []world.Grant{{Grantee: "444455556666", Permissions: []string{"Decrypt"}}},
 				}},
 			}, {Name: "ap-east-1", OptInStatus: world.OptInDisabled}},
-		}, {ID: "444455556666"}},
+		}, {ID: "444455556666", Parent: "ou-abcd-33333333"}},
 	}
+}
+
+// chain gives the organization n nested OUs below the root and puts account 1 in the deepest.
+func chain(w *world.World, n int) {
+	parent := w.Organization.Root
+	w.Organization.Units = nil
+	for i := range n {
+		id := fmt.Sprintf("ou-abcd-%08d", i+1)
+		w.Organization.Units = append(w.Organization.Units, world.OrganizationalUnit{ID: id, Name: fmt.Sprint("level", i+1), Parent: parent})
+		parent = id
+	}
+	w.Accounts[1].Parent = parent
 }
 
 func TestValidateNamesThePlace(t *testing.T) {
@@ -146,6 +162,51 @@ func TestValidateNamesThePlace(t *testing.T) {
 			`organization.id: expected an organization id like o-a1b2c3d4e5, found "o-short"`},
 		{"management account", func(w *world.World) { w.Organization.ManagementAccount = "999988887777" },
 			`organization.management_account: expected one of the accounts' ids, found "999988887777"`},
+		{"root id", func(w *world.World) { w.Organization.Root = "r-ab" },
+			`organization.root: expected a root id like r-ab12 (r- and 4-32 lower-case letters or digits), found "r-ab"`},
+		{"root id upper case", func(w *world.World) { w.Organization.Root = "r-ABCD" },
+			`organization.root: expected a root id like r-ab12 (r- and 4-32 lower-case letters or digits), found "r-ABCD"`},
+		{"unit id", func(w *world.World) { w.Organization.Units[1].ID = "ou-abcd-1234567" },
+			`organization.units[1].id: expected an OU id like ou-ab12-11111111 (pattern ^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$), found "ou-abcd-1234567"`},
+		{"unit id is a root id", func(w *world.World) { w.Organization.Units[0].ID = "r-abcd" },
+			`organization.units[0].id: expected an OU id like ou-ab12-11111111 (pattern ^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$), found "r-abcd"`},
+		{"unit twice", func(w *world.World) { w.Organization.Units[1].ID = "ou-abcd-11111111" },
+			"organization.units[1].id: OU ou-abcd-11111111 appears twice"},
+		{"unit name", func(w *world.World) { w.Organization.Units[2].Name = "" },
+			`organization.units[2].name: expected an OU name of 1-128 characters, found ""`},
+		{"unit parent unknown", func(w *world.World) { w.Organization.Units[2].Parent = "ou-abcd-99999999" },
+			`organization.units[2].parent: expected the root (r-abcd) or one of the units' ids, found "ou-abcd-99999999"`},
+		{"unit parent empty", func(w *world.World) { w.Organization.Units[0].Parent = "" },
+			`organization.units[0].parent: expected the root (r-abcd) or one of the units' ids, found ""`},
+		{"unit parent is another root", func(w *world.World) { w.Organization.Units[0].Parent = "r-wxyz" },
+			`organization.units[0].parent: expected the root (r-abcd) or one of the units' ids, found "r-wxyz"`},
+		{"unit parent is the derived root when root is set", func(w *world.World) {
+			w.Organization.Root = "r-a1b2"
+			w.Organization.Units[0].Parent = "r-abcd"
+		}, `organization.units[0].parent: expected the root (r-a1b2) or one of the units' ids, found "r-abcd"`},
+		{"unit is its own parent", func(w *world.World) { w.Organization.Units[0].Parent = "ou-abcd-11111111" },
+			"organization.units[0].parent: OU ou-abcd-11111111 is its own ancestor (ou-abcd-11111111 -> ou-abcd-11111111)"},
+		{"cycle", func(w *world.World) { w.Organization.Units[1].Parent = "ou-abcd-33333333" },
+			"organization.units[1].parent: OU ou-abcd-22222222 is its own ancestor (ou-abcd-22222222 -> ou-abcd-33333333 -> ou-abcd-22222222)"},
+		{"cycle reached through a unit outside it", func(w *world.World) {
+			w.Organization.Units[0].Parent = "ou-abcd-22222222"
+			w.Organization.Units[1].Parent = "ou-abcd-33333333"
+		}, "organization.units[1].parent: OU ou-abcd-22222222 is its own ancestor (ou-abcd-22222222 -> ou-abcd-33333333 -> ou-abcd-22222222)"},
+		{"six levels", func(w *world.World) { chain(w, 6) },
+			"organization.units[5].parent: OU ou-abcd-00000006 would be 6 levels below the root; AWS allows at most 5"},
+		{"account parent unknown", func(w *world.World) { w.Accounts[1].Parent = "ou-abcd-99999999" },
+			`accounts[1].parent: expected the root (r-abcd) or one of organization.units' ids, found "ou-abcd-99999999"`},
+		{"account parent derived root when root is set", func(w *world.World) {
+			w.Organization.Root = "r-zzzz"
+			for i := range w.Organization.Units {
+				if w.Organization.Units[i].Parent == "r-abcd" {
+					w.Organization.Units[i].Parent = "r-zzzz"
+				}
+			}
+			w.Accounts[1].Parent = "r-abcd"
+		}, `accounts[1].parent: expected the root (r-zzzz) or one of organization.units' ids, found "r-abcd"`},
+		{"account parent without an organization", func(w *world.World) { w.Organization = nil },
+			`accounts[1].parent: the world has no organization, so an account has no parent; found "ou-abcd-33333333"`},
 	}
 	data, err := json.Marshal(base())
 	if err != nil {
@@ -280,5 +341,124 @@ func TestAccountLookup(t *testing.T) {
 	}
 	if a := w.Account("999988887777"); a != nil {
 		t.Errorf("Account of an unknown id = %+v, want nil", a)
+	}
+}
+
+func TestValidOrganizationTrees(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(w *world.World)
+	}{
+		{"five levels", func(w *world.World) { chain(w, 5) }},
+		{"account under the root by its id", func(w *world.World) { w.Accounts[1].Parent = "r-abcd" }},
+		{"management account in an OU", func(w *world.World) { w.Accounts[0].Parent = "ou-abcd-11111111" }},
+		{"no tree: accounts under the derived root", func(w *world.World) {
+			w.Organization.Root, w.Organization.Units = "", nil
+			w.Accounts[1].Parent = "r-abcd"
+		}},
+		{"units under the derived root", func(w *world.World) { w.Organization.Root = "" }},
+		{"units listed before their parents", func(w *world.World) {
+			u := w.Organization.Units
+			u[0], u[2] = u[2], u[0]
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w := base()
+			tc.mutate(w)
+			data, err := json.Marshal(w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := world.Parse("w.json", data); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestRootID(t *testing.T) {
+	tests := []struct {
+		org  world.Organization
+		want string
+	}{
+		{world.Organization{ID: "o-a1b2c3d4e5", Root: "r-zz99"}, "r-zz99"},
+		{world.Organization{ID: "o-a1b2c3d4e5"}, "r-a1b2"},
+		{world.Organization{ID: "o-gen0000000"}, "r-gen0"},
+	}
+	for _, tc := range tests {
+		if got := tc.org.RootID(); got != tc.want {
+			t.Errorf("%+v: RootID() = %q, want %q", tc.org, got, tc.want)
+		}
+	}
+}
+
+func TestOrgPath(t *testing.T) {
+	tests := []struct {
+		name    string
+		mutate  func(w *world.World)
+		account string
+		want    string
+		ok      bool
+	}{
+		{"nested OU", nil, "444455556666", "o-abcdefghij/r-abcd/ou-abcd-22222222/ou-abcd-33333333/", true},
+		{"under the root", nil, "111122223333", "o-abcdefghij/r-abcd/", true},
+		{"under the root by its id", func(w *world.World) { w.Accounts[1].Parent = "r-abcd" }, "444455556666", "o-abcdefghij/r-abcd/", true},
+		{"top-level OU", func(w *world.World) { w.Accounts[0].Parent = "ou-abcd-11111111" }, "111122223333", "o-abcdefghij/r-abcd/ou-abcd-11111111/", true},
+		{"five levels", func(w *world.World) { chain(w, 5) }, "444455556666",
+			"o-abcdefghij/r-abcd/ou-abcd-00000001/ou-abcd-00000002/ou-abcd-00000003/ou-abcd-00000004/ou-abcd-00000005/", true},
+		{"no tree: the derived root", func(w *world.World) {
+			w.Organization.Root, w.Organization.Units, w.Accounts[1].Parent = "", nil, ""
+			w.Organization.ID = "o-a1b2c3d4e5"
+		}, "444455556666", "o-a1b2c3d4e5/r-a1b2/", true},
+		{"no organization", func(w *world.World) { w.Organization = nil }, "111122223333", "", false},
+		{"account not in the world", nil, "999988887777", "", false},
+		{"unvalidated cycle", func(w *world.World) { w.Organization.Units[1].Parent = "ou-abcd-33333333" }, "444455556666", "", false},
+		{"unvalidated unknown parent", func(w *world.World) { w.Accounts[1].Parent = "ou-abcd-99999999" }, "444455556666", "", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w := base()
+			if tc.mutate != nil {
+				tc.mutate(w)
+			}
+			got, ok := w.OrgPath(tc.account)
+			if got != tc.want || ok != tc.ok {
+				t.Errorf("OrgPath(%s) = %q, %v; want %q, %v", tc.account, got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+}
+
+func TestOUPath(t *testing.T) {
+	w := base()
+	tests := []struct {
+		ou, want string
+		ok       bool
+	}{
+		{"ou-abcd-11111111", "o-abcdefghij/r-abcd/ou-abcd-11111111/", true},
+		{"ou-abcd-33333333", "o-abcdefghij/r-abcd/ou-abcd-22222222/ou-abcd-33333333/", true},
+		{"ou-abcd-99999999", "", false},
+		{"r-abcd", "", false},
+	}
+	for _, tc := range tests {
+		if got, ok := w.OUPath(tc.ou); got != tc.want || ok != tc.ok {
+			t.Errorf("OUPath(%s) = %q, %v; want %q, %v", tc.ou, got, ok, tc.want, tc.ok)
+		}
+	}
+	// Every account's path extends its parent OU's path: a scan trusting an OU path trusts
+	// exactly the accounts below it.
+	for _, a := range w.Accounts {
+		path, _ := w.OrgPath(a.ID)
+		if a.Parent == "" {
+			continue
+		}
+		if ou, _ := w.OUPath(a.Parent); path != ou {
+			t.Errorf("account %s: OrgPath %q, its OU's path %q", a.ID, path, ou)
+		}
+	}
+	w.Organization = nil
+	if _, ok := w.OUPath("ou-abcd-11111111"); ok {
+		t.Error("OUPath without an organization: want false")
 	}
 }
