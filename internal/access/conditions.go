@@ -16,7 +16,7 @@ const (
 	kcAccount                          // a fixed value names an account
 	kcARN                              // account = ARN field 5
 	kcOrg                              // a fixed value names an organization
-	kcOrgPath                          // org = first path segment
+	kcOrgPath                          // a fixed prefix names an OU subtree or organization
 	kcVPC                              // bounded, no account
 	kcIP                               // bounded unless the CIDR is broad
 	kcUserID                           // bounded unless the unique-id part is a wildcard
@@ -242,19 +242,26 @@ func valueSet(kc keyClass, base string, values []string) (acct aset, org oset, v
 				acct.accts = appendUnique(acct.accts, a)
 			}
 		}
-	case kcOrg, kcOrgPath:
+	case kcOrg:
 		org.set = true
 		for _, val := range values {
-			o := val
-			if kc == kcOrgPath {
-				if i := strings.IndexByte(o, '/'); i >= 0 {
-					o = o[:i]
-				}
-			}
-			if o == "" || hasWildcard(o) {
+			if val == "" || hasWildcard(val) {
 				return aset{}, oset{}, vIgnored, rWildcard, val
 			}
-			org.orgs = appendUnique(org.orgs, o)
+			if isPathScope(val) {
+				continue // never equals an organization id: this value admits nobody
+			}
+			org.scopes = appendUnique(org.scopes, val)
+		}
+		return setAll, org, vRestricts, rNone, ""
+	case kcOrgPath:
+		org.set = true
+		for _, val := range values {
+			sc, ok := orgPathScope(val)
+			if !ok {
+				return aset{}, oset{}, vIgnored, rWildcard, val
+			}
+			org.scopes = appendUnique(org.scopes, sc)
 		}
 		return setAll, org, vRestricts, rNone, ""
 	case kcVPC, kcEventSourceToken:
@@ -291,6 +298,42 @@ func valueSet(kc keyClass, base string, values []string) (acct aset, org oset, v
 		}
 	}
 	return acct, oset{}, vRestricts, rNone, ""
+}
+
+// orgPathScope reads the scope an aws:PrincipalOrgPaths or aws:SourceOrgPaths value admits:
+// the OU subtree before its first wildcard, cut back to a whole segment, or the
+// organization when no more than the organization segment is fixed. ok is false when even
+// the organization is not fixed. A value without a wildcard is read as the subtree at that
+// path (the safe direction: StringEquals matches only accounts directly in that OU).
+func orgPathScope(val string) (scope string, ok bool) {
+	p := val
+	if i := wildcardIndex(p); i >= 0 {
+		p = p[:i]
+		j := strings.LastIndexByte(p, '/')
+		if j < 0 {
+			return "", false // the organization segment itself has a wildcard
+		}
+		p = p[:j+1]
+	} else if !strings.HasSuffix(p, "/") {
+		p += "/"
+	}
+	org := p[:strings.IndexByte(p, '/')]
+	if org == "" {
+		return "", false
+	}
+	if len(p) == len(org)+1 {
+		return org, true
+	}
+	return p, true
+}
+
+// wildcardIndex is where a value first matches more than itself ('*', '?' or "${"), or -1.
+func wildcardIndex(s string) int {
+	i := strings.IndexAny(s, "*?")
+	if j := strings.Index(s, "${"); j >= 0 && (i < 0 || j < i) {
+		i = j
+	}
+	return i
 }
 
 // arnConditionAccount reads the account a fixed ARN condition value names. ok is false for

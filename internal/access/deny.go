@@ -119,10 +119,10 @@ func analyzeDeny(st *policy.Statement, b Boundary) denyEffect {
 		for _, pt := range parts {
 			a := pt.acct
 			if pt.org.set {
-				if !allTrustedOrgs(b, pt.org.orgs) {
+				if !allTrustedScopes(b, pt.org.scopes) {
 					return denyEffect{st: st} // cannot express "accounts or untrusted org members"
 				}
-				a = aset{accountless: true} // members of trusted orgs: trusted, unnamed
+				a = aset{accountless: true} // members of trusted orgs or OU paths: trusted, unnamed
 			}
 			d.acct = union(d.acct, a)
 		}
@@ -150,9 +150,9 @@ func analyzeDeny(st *policy.Statement, b Boundary) denyEffect {
 	return d
 }
 
-func allTrustedOrgs(b Boundary, orgs []string) bool {
-	for _, o := range orgs {
-		if !b.trustsOrg(o) {
+func allTrustedScopes(b Boundary, scopes []string) bool {
+	for _, sc := range scopes {
+		if !b.trustsScope(sc) {
 			return false
 		}
 	}

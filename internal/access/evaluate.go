@@ -28,7 +28,7 @@ type Input struct {
 type Result struct {
 	Public            bool
 	UntrustedAccounts []string // sorted 12-digit ids; the public ("*") is reported by Public
-	UntrustedOrgs     []string // sorted
+	UntrustedOrgs     []string // sorted organization ids (an untrusted OU path counts as its organization)
 	ConfusedDeputy    bool
 	Findings          []Finding // by statement index, then category
 }
@@ -41,7 +41,7 @@ type Finding struct {
 	Principal      string   // the principal values that produce the grant, as written
 	Actions        []string // the statement's Action (or "NotAction:" values)
 	Accounts       []string // untrusted accounts, sorted
-	Orgs           []string // untrusted organizations, sorted
+	Orgs           []string // untrusted scopes, sorted: organization ids, or OU paths (o-.../r-.../ou-.../) when only that subtree is let in
 	Services       []string // service principals involved
 	Conditions     []string // the statement's conditions, e.g. "StringEquals aws:SourceAccount=111122223333"
 	Explanation    string
@@ -174,9 +174,9 @@ func (e *evaluator) allow(i int, st *policy.Statement) {
 		s.grant = union(anyone, named)
 		g := s.grant
 		switch {
-		case g.empty(), s.orgs.set && len(s.orgs.orgs) == 0:
+		case g.empty(), s.orgs.set && len(s.orgs.scopes) == 0:
 			// grants nothing
-		case s.orgs.set && allTrustedOrgs(e.b, s.orgs.orgs):
+		case s.orgs.set && allTrustedScopes(e.b, s.orgs.scopes):
 			// every caller must belong to a trusted organization
 		case g.all && !s.orgs.set:
 			pub = true
@@ -186,7 +186,7 @@ func (e *evaluator) allow(i int, st *policy.Statement) {
 				}
 			}
 		case g.all:
-			orgs = e.untrustedOrgs(orgs, s.orgs.orgs)
+			orgs = e.untrustedScopes(orgs, s.orgs.scopes)
 		default:
 			for _, a := range g.accts {
 				if !e.b.trustsAccount(e.owner, a) {
@@ -194,7 +194,7 @@ func (e *evaluator) allow(i int, st *policy.Statement) {
 				}
 			}
 			if len(g.accts) == 0 && s.orgs.set {
-				orgs = e.untrustedOrgs(orgs, s.orgs.orgs)
+				orgs = e.untrustedScopes(orgs, s.orgs.scopes)
 			}
 		}
 	}
@@ -240,8 +240,8 @@ func (e *evaluator) allow(i int, st *policy.Statement) {
 		}
 		g := s.svcGrant
 		switch {
-		case g.empty(), s.svcOrgs.set && len(s.svcOrgs.orgs) == 0:
-		case s.svcOrgs.set && allTrustedOrgs(e.b, s.svcOrgs.orgs):
+		case g.empty(), s.svcOrgs.set && len(s.svcOrgs.scopes) == 0:
+		case s.svcOrgs.set && allTrustedScopes(e.b, s.svcOrgs.scopes):
 		default:
 			for _, a := range g.accts {
 				if !e.b.trustsAccount(e.owner, a) {
@@ -249,7 +249,7 @@ func (e *evaluator) allow(i int, st *policy.Statement) {
 				}
 			}
 			if s.svcOrgs.set {
-				orgs = e.untrustedOrgs(orgs, s.svcOrgs.orgs)
+				orgs = e.untrustedScopes(orgs, s.svcOrgs.scopes)
 			}
 			cdF = !s.svcToken && !s.svcOrgs.set && (g.all || g.accountless)
 		}
@@ -268,7 +268,9 @@ func (e *evaluator) allow(i int, st *policy.Statement) {
 		return
 	}
 	e.res.UntrustedAccounts = append(e.res.UntrustedAccounts, allAccts...)
-	e.res.UntrustedOrgs = append(e.res.UntrustedOrgs, orgs...)
+	for _, sc := range orgs {
+		e.res.UntrustedOrgs = append(e.res.UntrustedOrgs, scopeOrg(sc))
+	}
 	// The explainers get a copy whose slices live on the heap, so that the stack buffers
 	// of the common, finding-free path never escape.
 	s.crs, s.applied = slices.Clone(crs), slices.Clone(applied)
@@ -288,10 +290,17 @@ func (e *evaluator) allow(i int, st *policy.Statement) {
 	}
 }
 
-func (e *evaluator) untrustedOrgs(dst, orgs []string) []string {
-	for _, o := range orgs {
-		if !e.b.trustsOrg(o) {
-			dst = appendUnique(dst, o)
+// untrustedScopes adds to dst the scopes the boundary does not trust, leaving out one that
+// lies inside another already listed: "organization o-x" says all that "OU path o-x/r-1/ou-2/"
+// would.
+func (e *evaluator) untrustedScopes(dst, scopes []string) []string {
+	for _, sc := range scopes {
+		if e.b.trustsScope(sc) {
+			continue
+		}
+		dst = slices.DeleteFunc(dst, func(d string) bool { return d != sc && within(d, sc) })
+		if !slices.ContainsFunc(dst, func(d string) bool { return within(sc, d) }) {
+			dst = append(dst, sc)
 		}
 	}
 	return dst

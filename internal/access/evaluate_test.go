@@ -69,6 +69,7 @@ type want struct {
 	deputy   bool
 	rules    []string // rule ids of the findings, in order; nil = not checked
 	explain  []string // substrings of the joined explanations
+	scopes   []string // Orgs of the untrusted-org findings, in order; nil = not checked
 }
 
 type evalCase struct {
@@ -76,6 +77,7 @@ type evalCase struct {
 	kind    Kind
 	trusted []string
 	orgs    []string
+	paths   []string // trusted OU paths
 	policy  string
 	want    want
 }
@@ -90,6 +92,9 @@ func runCases(t *testing.T, cases []evalCase) {
 			}
 			b, err := NewBoundary(tc.trusted, tc.orgs)
 			if err != nil {
+				t.Fatal(err)
+			}
+			if b, err = b.WithOrgPaths(tc.paths); err != nil {
 				t.Fatal(err)
 			}
 			kind := tc.kind
@@ -128,6 +133,17 @@ func checkResult(t *testing.T, got Result, w want) {
 		}
 	}
 	all := dump(got)
+	if w.scopes != nil {
+		var scopes []string
+		for _, f := range got.Findings {
+			if f.Rule.Category == finding.CategoryUntrustedOrg {
+				scopes = append(scopes, f.Orgs...)
+			}
+		}
+		if !slices.Equal(scopes, w.scopes) {
+			t.Errorf("untrusted-org finding scopes = %q, want %q\n%s", scopes, w.scopes, all)
+		}
+	}
 	for _, s := range w.explain {
 		if !strings.Contains(all, s) {
 			t.Errorf("explanations lack %q:\n%s", s, all)
@@ -186,6 +202,7 @@ func orgsW(o ...string) want               { return want{orgs: o} }
 func deputy() want                         { return want{deputy: true} }
 func ok() want                             { return want{} }
 func (w want) withRules(r ...string) want  { w.rules = r; return w }
+func (w want) naming(sc ...string) want    { w.scopes = sc; return w }
 func (w want) explaining(s ...string) want { w.explain = append(w.explain, s...); return w }
 
 // §2: principal classification.

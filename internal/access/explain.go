@@ -252,10 +252,54 @@ func (e *evaluator) orgFinding(s *stmtCtx, orgs []string) Finding {
 	if s.svcOrgs.set {
 		f.Services = slices.Clone(s.services)
 	}
-	f.Explanation = header(s) + " lets every account of " + plural(len(orgs), "organization ", "organizations ") +
-		strings.Join(orgs, ", ") + " (not trusted) perform " + actionText(s.st) +
-		tail(s, nil, ", which admits every member of that organization")
+	f.Explanation = header(s) + " lets " + scopeText(orgs) + " (not trusted) perform " + actionText(s.st) +
+		tail(s, nil, scopeBound(orgs)) + e.partialTrust(orgs)
 	return f
+}
+
+// scopeText names who the untrusted scopes let in: "every account of organization o-x", or
+// "every account under OU path o-x/r-ab12/ou-ab12-11111111/ of organization o-x".
+func scopeText(scopes []string) string {
+	var orgIDs, parts []string
+	for _, sc := range scopes {
+		if isPathScope(sc) {
+			parts = append(parts, "under OU path "+sc+" of organization "+scopeOrg(sc))
+		} else {
+			orgIDs = append(orgIDs, sc)
+		}
+	}
+	if len(orgIDs) > 0 {
+		parts = append([]string{"of " + plural(len(orgIDs), "organization ", "organizations ") + strings.Join(orgIDs, ", ")}, parts...)
+	}
+	return "every account " + joinAnd(parts)
+}
+
+// scopeBound is the tail's note on a condition that bounds the grant to the scopes.
+func scopeBound(scopes []string) string {
+	for _, sc := range scopes {
+		if !isPathScope(sc) {
+			return ", which admits every member of that organization"
+		}
+	}
+	return ", which admits every account in that OU subtree"
+}
+
+// partialTrust says which OU paths of a reported organization the boundary does trust, so
+// that a reader sees why a condition on the parent or a sibling OU is still reported.
+func (e *evaluator) partialTrust(scopes []string) string {
+	var b strings.Builder
+	var seen []string
+	for _, sc := range scopes {
+		org := scopeOrg(sc)
+		if containsStr(seen, org) {
+			continue
+		}
+		seen = append(seen, org)
+		if ps := e.b.pathsIn(org); len(ps) > 0 {
+			b.WriteString("; the trust boundary trusts only " + plural(len(ps), "OU path ", "OU paths ") + strings.Join(ps, ", ") + " of organization " + org)
+		}
+	}
+	return b.String()
 }
 
 func (e *evaluator) deputyFinding(s *stmtCtx) Finding {

@@ -1,5 +1,7 @@
 package access
 
+import "strings"
+
 // aset is who a statement admits along the account dimension. The engine needs three
 // answers (everyone, these accounts, "bounded but we cannot say whose"), and an
 // intersection that keeps an explicit account under an accountless bound such as an IP
@@ -68,11 +70,35 @@ func union(x, y aset) aset {
 }
 
 // oset is an organization restriction; set is false when nothing restricts organizations.
+// Each scope is an organization id (o-...) or an OU path prefix ending in "/"
+// (o-.../r-.../ou-.../): every account of that organization, or of that OU subtree.
 type oset struct {
-	set  bool
-	orgs []string
+	set    bool
+	scopes []string
 }
 
+// isPathScope tells an OU path scope from an organization id.
+func isPathScope(sc string) bool { return strings.IndexByte(sc, '/') >= 0 }
+
+// scopeOrg is the organization a scope belongs to.
+func scopeOrg(sc string) string {
+	if i := strings.IndexByte(sc, '/'); i >= 0 {
+		return sc[:i]
+	}
+	return sc
+}
+
+// within reports whether scope a lies inside scope b. Paths end in "/", so a prefix test is
+// a test on whole segments.
+func within(a, b string) bool {
+	if !isPathScope(b) {
+		return scopeOrg(a) == b
+	}
+	return strings.HasPrefix(a, b)
+}
+
+// intersectOrg is x ∩ y: a caller must be in a scope of each. Two scopes meet in the
+// narrower when one lies inside the other, and nowhere otherwise.
 func intersectOrg(x, y oset) oset {
 	if !x.set {
 		return y
@@ -81,9 +107,14 @@ func intersectOrg(x, y oset) oset {
 		return x
 	}
 	out := oset{set: true}
-	for _, o := range x.orgs {
-		if containsStr(y.orgs, o) {
-			out.orgs = appendUnique(out.orgs, o)
+	for _, a := range x.scopes {
+		for _, b := range y.scopes {
+			switch {
+			case within(a, b):
+				out.scopes = appendUnique(out.scopes, a)
+			case within(b, a):
+				out.scopes = appendUnique(out.scopes, b)
+			}
 		}
 	}
 	return out
