@@ -30,6 +30,9 @@ type Config struct {
 	Path            string
 	TrustedAccounts []string
 	TrustedOrgs     []string
+	// TrustedOUPaths trusts every account under these OU paths (trusted_ou_paths), each
+	// normalised to end in "/" as AWS writes aws:PrincipalOrgPaths values.
+	TrustedOUPaths []string
 	// TrustOrganization trusts the organization an organization scan lists, and all of its
 	// accounts, without naming them (trust_organization: true).
 	TrustOrganization bool
@@ -142,13 +145,14 @@ func (r *rawSuppression) UnmarshalYAML(node ast.Node) error {
 type rawConfig struct {
 	TrustedAccounts []scalar         `yaml:"trusted_accounts"`
 	TrustedOrgs     []scalar         `yaml:"trusted_orgs"`
+	TrustedOUPaths  []scalar         `yaml:"trusted_ou_paths"`
 	TrustOrg        bool             `yaml:"trust_organization"`
 	Regions         []scalar         `yaml:"regions"`
 	Kinds           []scalar         `yaml:"kinds"`
 	Suppressions    []rawSuppression `yaml:"suppressions"`
 }
 
-var fieldNames = "trusted_accounts, trusted_orgs, trust_organization, regions, kinds, suppressions"
+var fieldNames = "trusted_accounts, trusted_orgs, trusted_ou_paths, trust_organization, regions, kinds, suppressions"
 
 // lineError is a problem at a line of the file.
 type lineError struct {
@@ -175,6 +179,15 @@ func Parse(name string, data []byte) (*Config, error) {
 		return nil, err
 	}
 	if c.TrustedOrgs, err = values(raw.TrustedOrgs, "trusted_orgs", CheckOrg, at); err != nil {
+		return nil, err
+	}
+	// Paths are compared in their normal form, so that o-x/r-1 and o-x/r-1/ are one entry.
+	for i, it := range raw.TrustedOUPaths {
+		if n, err := access.ParseOrgPath(it.Value); err == nil {
+			raw.TrustedOUPaths[i].Value = n
+		}
+	}
+	if c.TrustedOUPaths, err = values(raw.TrustedOUPaths, "trusted_ou_paths", CheckOUPath, at); err != nil {
 		return nil, err
 	}
 	if c.Regions, err = values(raw.Regions, "regions", CheckRegion, at); err != nil {
@@ -289,6 +302,14 @@ func CheckOrg(v string) error {
 		return fmt.Errorf("expected an organization id like o-a1b2c3d4e5, found %q", v)
 	}
 	return nil
+}
+
+// CheckOUPath accepts a trusted OU path as the access engine's boundary does
+// (o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/, trailing slash optional, no wildcard); its error
+// says which segment is wrong.
+func CheckOUPath(v string) error {
+	_, err := access.ParseOrgPath(v)
+	return err
 }
 
 // CheckRegion accepts a region name.

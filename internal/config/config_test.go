@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/trustaudit/trustaudit/internal/access"
 	"github.com/trustaudit/trustaudit/internal/finding"
 )
 
@@ -42,6 +43,7 @@ func TestParseGood(t *testing.T) {
 		Path:            "trustaudit.yaml",
 		TrustedAccounts: []string{"111122223333", "012345678901", "arn:aws:iam::444455556666:root"},
 		TrustedOrgs:     []string{"o-a1b2c3d4e5"},
+		TrustedOUPaths:  []string{},
 		Regions:         []string{"us-east-1", "eu-west-1"},
 		Kinds:           []string{"lambda-function", "ses-identity"},
 		Suppressions: []Suppression{
@@ -72,6 +74,33 @@ suppressions:
 	}
 	if len(c.TrustedAccounts) != 2 || c.Suppressions[0].Kind != "s3-bucket" {
 		t.Errorf("got %+v", c)
+	}
+}
+
+// Trusted OU paths come back in the form the boundary compares: with their trailing slash.
+func TestParseTrustedOUPaths(t *testing.T) {
+	src := `trusted_orgs: [o-a1b2c3d4e5]
+trusted_ou_paths:
+  - o-a1b2c3d4e5/r-ab12/ou-ab12-11111111
+  - "o-zzzzzzzzzz/r-zz99/"
+`
+	c, err := Parse("t.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/", "o-zzzzzzzzzz/r-zz99/"}
+	if diff := cmp.Diff(want, c.TrustedOUPaths); diff != "" {
+		t.Errorf("TrustedOUPaths (-want +got):\n%s", diff)
+	}
+	if _, err := access.NewBoundary(nil, c.TrustedOrgs); err != nil {
+		t.Fatal(err)
+	}
+	b, err := access.Boundary{}.WithOrgPaths(c.TrustedOUPaths)
+	if err != nil {
+		t.Fatalf("the boundary refuses what the file accepted: %v", err)
+	}
+	if !b.TrustsOrgPath("o-zzzzzzzzzz/r-zz99/ou-zz99-12345678/") || b.TrustsOrgPath("o-a1b2c3d4e5/r-ab12/") {
+		t.Errorf("boundary from the file trusts the wrong subtrees: %q", b.OrgPaths())
 	}
 }
 
@@ -123,6 +152,17 @@ func TestParseErrors(t *testing.T) {
 		{"suppression kind", "suppressions:\n  - kind: iam\n    resource: arn:aws:iam::111122223333:role/x\n    reason: ok\n",
 			`trustaudit.yaml:2: suppressions[0].kind: expected one of`},
 		{"syntax", "regions: [us-east-1\n", `trustaudit.yaml:`},
+		{"OU path with a wildcard", "trusted_ou_paths:\n  - o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/\n  - o-a1b2c3d4e5/r-ab12/*\n",
+			`trustaudit.yaml:3: trusted_ou_paths[1]: trusted OU path "o-a1b2c3d4e5/r-ab12/*": wildcards are not allowed; expected an OU path such as o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/`},
+		{"OU path that is an organization id", "trusted_ou_paths: [o-a1b2c3d4e5]\n",
+			`trustaudit.yaml:1: trusted_ou_paths[0]: trusted OU path "o-a1b2c3d4e5": a path starts with the organization id and its root id`},
+		{"OU path with a bad OU id", "trusted_ou_paths:\n  - o-a1b2c3d4e5/r-ab12/ou-1/\n",
+			`trustaudit.yaml:2: trusted_ou_paths[0]: trusted OU path "o-a1b2c3d4e5/r-ab12/ou-1/": "ou-1" is not an OU id`},
+		{"OU path given twice", "trusted_ou_paths:\n  - o-a1b2c3d4e5/r-ab12/ou-ab12-11111111\n  - o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/\n",
+			`trustaudit.yaml:3: trusted_ou_paths[1]: "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/" already given at trusted_ou_paths[0]`},
+		{"OU paths as a scalar", "trusted_ou_paths: o-a1b2c3d4e5/r-ab12/\n", `trustaudit.yaml:1:`},
+		{"misspelt OU paths field", "trusted_ou_path: [o-a1b2c3d4e5/r-ab12/]\n",
+			`trustaudit.yaml:1: unknown field "trusted_ou_path" (expected one of trusted_accounts, trusted_orgs, trusted_ou_paths,`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
