@@ -129,18 +129,6 @@ func Parse(data []byte) (Set, error) {
 	return set, nil
 }
 
-// Mark sets Known on every finding of s whose id is in the set and returns how many it marked.
-func (set Set) Mark(s *finding.Scan) int {
-	n := 0
-	for i := range s.Findings {
-		if set[s.Findings[i].ID] {
-			s.Findings[i].Known = true
-			n++
-		}
-	}
-	return n
-}
-
 // LoadScan reads a saved scan document (the json format), as report and diff do.
 func LoadScan(path string) (*finding.Scan, error) {
 	data, err := os.ReadFile(path)

@@ -216,6 +216,9 @@ type gate struct {
 	never bool
 	known baseline.Set
 	path  string
+
+	seen, hits int  // findings marked, and those the baseline knew
+	failed     bool // a marked finding fails the run
 }
 
 func (o gateOptions) resolve() (*gate, error) {
@@ -244,11 +247,33 @@ func (o gateOptions) resolve() (*gate, error) {
 // apply marks the baseline's findings known and says how many, so that a baseline that
 // matches nothing (the wrong file, or ids from another account) is visible.
 func (g *gate) apply(doc *finding.Scan) {
-	if g.known == nil {
-		return
+	for i := range doc.Findings {
+		g.mark(&doc.Findings[i])
 	}
-	n := g.known.Mark(doc)
-	doc.Notices = append(doc.Notices, fmt.Sprintf("baseline %s: %d of %d findings known (%d ids in the baseline)", g.path, n, len(doc.Findings), len(g.known)))
+	doc.Notices = append(doc.Notices, g.notices()...)
+}
+
+// mark sets Known on a finding whose id is in the baseline, counting for the notice and
+// noting whether the run fails; an organization scan marks findings one at a time as they
+// go to disk.
+func (g *gate) mark(f *finding.Finding) {
+	if g.known != nil {
+		g.seen++
+		if g.known[f.ID] {
+			f.Known = true
+			g.hits++
+		}
+	}
+	if g.fails(*f) {
+		g.failed = true
+	}
+}
+
+func (g *gate) notices() []string {
+	if g.known == nil {
+		return nil
+	}
+	return []string{fmt.Sprintf("baseline %s: %d of %d findings known (%d ids in the baseline)", g.path, g.hits, g.seen, len(g.known))}
 }
 
 // fails reports whether a finding fails the run.
@@ -259,12 +284,22 @@ func (g *gate) fails(f finding.Finding) bool {
 // exitCode is the verdict: 3 when a finding fails (and extra, if given, agrees), else 2 when
 // the document has gaps (incomplete, never clean), else 0.
 func (g *gate) exitCode(doc *finding.Scan, extra func(finding.Finding) bool) int {
+	failed := false
 	for _, f := range doc.Findings {
 		if g.fails(f) && (extra == nil || extra(f)) {
-			return ExitFindings
+			failed = true
+			break
 		}
 	}
-	if len(doc.Gaps) > 0 {
+	return verdict(failed, len(doc.Gaps) > 0)
+}
+
+// verdict is 3 when a finding fails, else 2 when the document has gaps, else 0.
+func verdict(failed, gaps bool) int {
+	switch {
+	case failed:
+		return ExitFindings
+	case gaps:
 		return ExitUsage
 	}
 	return ExitOK

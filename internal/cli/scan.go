@@ -54,6 +54,10 @@ type scanOptions struct {
 	Gate         gateOptions
 	OrgFlags     orgFlags
 
+	// TrustedOUPaths is nil unless --trusted-ou-path was given: a given flag replaces the
+	// file's list, as the lists recorded in set do.
+	TrustedOUPaths []string
+
 	// Test and measurement knobs, hidden from help: a simulator at a time scale needs the
 	// client paced at the same scale, and a test of an unreachable region cannot wait the
 	// default bound.
@@ -211,7 +215,16 @@ func resolveSettings(ios *iostreams.IOStreams, o *scanOptions) (*settings, error
 			cfg.TrustedOrgs = []string{demo.Organization.ID}
 		}
 	}
+	if o.TrustedOUPaths != nil {
+		if err := check("trusted-ou-path", o.TrustedOUPaths, config.CheckOUPath); err != nil {
+			return nil, err
+		}
+		cfg.TrustedOUPaths = o.TrustedOUPaths
+	}
 	b, err := access.NewBoundary(cfg.TrustedAccounts, cfg.TrustedOrgs)
+	if err == nil {
+		b, err = b.WithOrgPaths(cfg.TrustedOUPaths)
+	}
 	if err != nil {
 		return nil, usageError(err)
 	}
@@ -261,13 +274,21 @@ func runScan(ctx context.Context, ios *iostreams.IOStreams, o *scanOptions) erro
 	var orgRes *scan.OrgResult
 	switch {
 	case o.OrgFlags.active():
-		res, cleanup, err := runOrgScan(ctx, o, eo, st.trustOrg)
+		// Findings are marked as each account's go to disk; the document never has them all.
+		now := o.now()
+		mark := func(f *finding.Finding) {
+			st.cfg.Suppress(f, now)
+			g.mark(f)
+		}
+		res, cleanup, err := runOrgScan(ctx, o, eo, st.trustOrg, mark)
 		defer cleanup()
 		if err != nil {
 			prog.finish()
 			return err
 		}
-		orgRes, doc = res, res.Scan
+		orgRes = res
+		res.Scan.Notices = append(res.Scan.Notices, st.cfg.ExpiredNotices(now)...)
+		res.Scan.Notices = append(res.Scan.Notices, g.notices()...)
 	case o.FromSnapshot != "":
 		w, err := world.Load(o.FromSnapshot)
 		if err != nil {
@@ -316,13 +337,19 @@ func runScan(ctx context.Context, ios *iostreams.IOStreams, o *scanOptions) erro
 			return withExit(ExitError, err)
 		}
 	}
+	ropts := output.Options{ShowSuppressed: o.ShowSupp, Color: ios.Color, Stats: o.Stats}
+	if orgRes != nil {
+		if err := emitOrg(ios, o.Output, st.format, orgRes, ropts); err != nil {
+			return withExit(ExitError, err)
+		}
+		return withExit(verdict(g.failed, orgRes.GapCount() > 0), nil)
+	}
 	st.cfg.ApplySuppressions(doc, o.now())
 	g.apply(doc)
 	doc.Sort()
 
 	render, _ := output.Lookup(st.format)
-	err = emit(ios, o.Output, render, doc, output.Options{ShowSuppressed: o.ShowSupp, Color: ios.Color, Stats: o.Stats})
-	if err != nil {
+	if err := emit(ios, o.Output, render, doc, ropts); err != nil {
 		return withExit(ExitError, err)
 	}
 	return withExit(g.exitCode(doc, nil), nil)
@@ -396,17 +423,22 @@ func addCredentialFlags(f *pflag.FlagSet, o *scanOptions, what string) {
 func addTrustFlags(f *pflag.FlagSet, o *scanOptions) {
 	f.StringArrayVar(&o.Trusted, "trusted", nil, "trusted account `ID|ARN` (repeatable; replaces the config file's list)")
 	f.StringArrayVar(&o.TrustedOrgs, "trusted-org", nil, "trusted organization `ID` (repeatable; replaces the config file's list)")
+	f.StringArrayVar(&o.TrustedOUPaths, "trusted-ou-path", nil, "trusted OU `PATH` such as o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/: every account under it (repeatable; replaces the config file's list)")
 	f.StringVar(&o.ConfigPath, "config", "", "config `file` (default ./"+config.FileName+" if present)")
 }
 
 // emit renders doc to path (atomically), or to stdout when path is "". Colour goes only to
 // a terminal, never into a file.
 func emit(ios *iostreams.IOStreams, path string, render output.Renderer, doc *finding.Scan, ropts output.Options) error {
+	return emitWith(ios, path, ropts, func(w io.Writer, ro output.Options) error { return render(w, doc, ro) })
+}
+
+func emitWith(ios *iostreams.IOStreams, path string, ropts output.Options, write func(io.Writer, output.Options) error) error {
 	if path != "" {
 		ropts.Color = false
-		return writeFileAtomic(path, func(w io.Writer) error { return render(w, doc, ropts) })
+		return writeFileAtomic(path, func(w io.Writer) error { return write(w, ropts) })
 	}
-	return render(ios.Out, doc, ropts)
+	return write(ios.Out, ropts)
 }
 
 // prepare records which list flags were given (a given flag replaces the config file's

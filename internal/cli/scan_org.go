@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -11,6 +12,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/trustaudit/trustaudit/internal/awssim"
+	"github.com/trustaudit/trustaudit/internal/finding"
+	"github.com/trustaudit/trustaudit/internal/iostreams"
+	"github.com/trustaudit/trustaudit/internal/output"
 	"github.com/trustaudit/trustaudit/internal/scan"
 )
 
@@ -90,7 +94,7 @@ func (o *orgFlags) check(s *scanOptions) error {
 
 // runOrgScan scans many accounts into one document; the snapshot stays on disk, one part
 // per account, until it is written.
-func runOrgScan(ctx context.Context, o *scanOptions, eo scan.Options, trustOrg bool) (*scan.OrgResult, func(), error) {
+func runOrgScan(ctx context.Context, o *scanOptions, eo scan.Options, trustOrg bool, mark func(*finding.Finding)) (*scan.OrgResult, func(), error) {
 	of := &o.OrgFlags
 	oo := scan.OrgOptions{
 		Options:           eo,
@@ -100,6 +104,7 @@ func runOrgScan(ctx context.Context, o *scanOptions, eo scan.Options, trustOrg b
 		Exclude:           of.Exclude,
 		MaxAccounts:       of.MaxAccounts,
 		TrustOrganization: trustOrg,
+		Mark:              mark,
 	}
 	if of.Shard != "" {
 		oo.Shard, _ = scan.ParseShard(of.Shard)
@@ -152,4 +157,26 @@ func runOrgScan(ctx context.Context, o *scanOptions, eo scan.Options, trustOrg b
 		return nil, cleanup, withExit(ExitError, err)
 	}
 	return res, cleanup, nil
+}
+
+// emitOrg writes an organization's document: json straight from the runs on disk, so that
+// the largest organization is written in the memory of one account; the other formats are
+// made for people and render the document read into memory (or render the saved json later
+// with trustaudit report).
+func emitOrg(ios *iostreams.IOStreams, path, format string, res *scan.OrgResult, ropts output.Options) error {
+	if format == "json" {
+		lists := output.Lists{Findings: res.Findings, Gaps: res.Gaps, Skipped: res.Skipped}
+		return emitWith(ios, path, ropts, func(w io.Writer, _ output.Options) error {
+			return output.JSONStream(w, res.Scan, lists)
+		})
+	}
+	doc, err := res.Load()
+	if err != nil {
+		return err
+	}
+	render, err := output.Lookup(format)
+	if err != nil {
+		return err
+	}
+	return emit(ios, path, render, doc, ropts)
 }

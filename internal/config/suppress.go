@@ -60,23 +60,37 @@ func (s Suppression) describe(n int) string {
 // suppression's reason, and adds a notice for every expired suppression: an expired
 // suppression stops suppressing and says so, so that the finding it hid is not a surprise.
 func (c *Config) ApplySuppressions(s *finding.Scan, now time.Time) {
+	s.Notices = append(s.Notices, c.ExpiredNotices(now)...)
+	for i := range s.Findings {
+		c.Suppress(&s.Findings[i], now)
+	}
+}
+
+// ExpiredNotices tells the user which suppressions have expired, so that a finding coming
+// back is not a surprise.
+func (c *Config) ExpiredNotices(now time.Time) []string {
+	var out []string
 	for i, sup := range c.Suppressions {
 		if !sup.Active(now) {
-			s.Notices = append(s.Notices, fmt.Sprintf("%s expired on %s and no longer suppresses",
+			out = append(out, fmt.Sprintf("%s expired on %s and no longer suppresses",
 				sup.describe(i+1), sup.Expires.Format(time.DateOnly)))
 		}
 	}
-	for i := range s.Findings {
-		f := &s.Findings[i]
-		if f.Suppressed {
-			continue
-		}
-		for _, sup := range c.Suppressions {
-			if sup.Active(now) && sup.Matches(*f) {
-				f.Suppressed = true
-				f.SuppressedBy = sup.Reason
-				break
-			}
+	return out
+}
+
+// Suppress marks f suppressed by the first active suppression that matches it. An
+// organization scan calls it as each account's findings arrive, a scan of one account
+// through ApplySuppressions.
+func (c *Config) Suppress(f *finding.Finding, now time.Time) {
+	if f.Suppressed {
+		return
+	}
+	for _, sup := range c.Suppressions {
+		if sup.Active(now) && sup.Matches(*f) {
+			f.Suppressed = true
+			f.SuppressedBy = sup.Reason
+			return
 		}
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/trustaudit/trustaudit/internal/access"
 	"github.com/trustaudit/trustaudit/internal/finding"
 	"github.com/trustaudit/trustaudit/internal/kinds"
+	"github.com/trustaudit/trustaudit/internal/spool"
 	"github.com/trustaudit/trustaudit/internal/world"
 )
 
@@ -51,9 +52,14 @@ type OrgOptions struct {
 	// Profiles scans these credentials, one account each, instead of listing an
 	// organization. Name identifies a profile in gaps and in sharding.
 	Profiles []Profile
-	// Dir receives one snapshot part per account as it finishes (required); the parts are
-	// what WriteSnapshot streams, so no more than MaxAccounts worlds are ever in memory.
+	// Dir receives, as each account finishes, its snapshot part and its findings, gaps and
+	// skips as sorted runs (required), so that no more than MaxAccounts accounts' worlds and
+	// findings are ever in memory.
 	Dir string
+	// Mark, when set, sees every finding before it goes to disk (suppressions, a baseline):
+	// the findings are not held in memory to be marked later. It is called from one
+	// goroutine at a time.
+	Mark func(*finding.Finding)
 }
 
 // Profile is one account's credentials in a scan without Organizations.
@@ -95,12 +101,46 @@ func (s Shard) String() string {
 	return fmt.Sprintf("%d/%d", s.Index, s.Count)
 }
 
-// OrgResult is an organization scan: the merged scan document, and the snapshot, kept on
-// disk as one part per account.
+// OrgResult is an organization scan. Scan is the document's head; its findings, gaps and
+// skips stay on disk, in the document's order, until Findings, Gaps and Skipped read them
+// (or Load reads the whole document), and the snapshot is one part per account.
 type OrgResult struct {
 	Scan         *finding.Scan
 	Organization *world.Organization
 	parts        []string
+	findings     *spool.Spool[finding.Finding]
+	gaps         *spool.Spool[finding.Gap]
+	skips        *spool.Spool[finding.Skip]
+}
+
+// Findings calls fn with every finding in the document's order.
+func (r *OrgResult) Findings(fn func(*finding.Finding) error) error { return r.findings.Each(fn) }
+
+// Gaps calls fn with every gap in the document's order.
+func (r *OrgResult) Gaps(fn func(*finding.Gap) error) error { return r.gaps.Each(fn) }
+
+// Skipped calls fn with every skipped account or region in the document's order.
+func (r *OrgResult) Skipped(fn func(*finding.Skip) error) error { return r.skips.Each(fn) }
+
+// GapCount is the number of gaps: a scan with any is incomplete.
+func (r *OrgResult) GapCount() int { return r.gaps.Len() }
+
+// Load reads the whole document into memory, for the renderers that need it at once.
+func (r *OrgResult) Load() (*finding.Scan, error) {
+	s := *r.Scan
+	s.Findings = make([]finding.Finding, 0, r.findings.Len())
+	s.Gaps = make([]finding.Gap, 0, r.gaps.Len())
+	s.Skipped = nil
+	if err := r.Findings(func(f *finding.Finding) error { s.Findings = append(s.Findings, *f); return nil }); err != nil {
+		return nil, err
+	}
+	if err := r.Gaps(func(g *finding.Gap) error { s.Gaps = append(s.Gaps, *g); return nil }); err != nil {
+		return nil, err
+	}
+	if err := r.Skipped(func(k *finding.Skip) error { s.Skipped = append(s.Skipped, *k); return nil }); err != nil {
+		return nil, err
+	}
+	return &s, nil
 }
 
 // WriteSnapshot writes the collected world (no credentials) to w one account at a time, so
@@ -110,22 +150,41 @@ func (r *OrgResult) WriteSnapshot(w io.Writer) error {
 	if r.Organization != nil {
 		head["organization"] = r.Organization
 	}
-	// The reads that failed go with the snapshot (judging it offline reports them); parse
-	// gaps are not collection gaps: the offline judgement finds them again.
-	var gaps []finding.Gap
-	for _, g := range r.Scan.Gaps {
-		if g.Operation != "parse" {
-			gaps = append(gaps, g)
-		}
-	}
-	if len(gaps) > 0 {
-		head["gaps"] = gaps
-	}
 	b, err := json.Marshal(head)
 	if err != nil {
 		return err
 	}
-	if _, err := w.Write(append(b[:len(b)-1], []byte(`,"accounts":[`)...)); err != nil {
+	if _, err := w.Write(b[:len(b)-1]); err != nil {
+		return err
+	}
+	// The reads that failed go with the snapshot (judging it offline reports them); parse
+	// gaps are not collection gaps: the offline judgement finds them again.
+	n := 0
+	err = r.Gaps(func(g *finding.Gap) error {
+		if g.Operation == "parse" {
+			return nil
+		}
+		sep := ","
+		if n == 0 {
+			sep = `,"gaps":[`
+		}
+		n++
+		data, err := json.Marshal(g)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(append([]byte(sep), data...))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		if _, err := io.WriteString(w, "]"); err != nil {
+			return err
+		}
+	}
+	if _, err := io.WriteString(w, `,"accounts":[`); err != nil {
 		return err
 	}
 	for i, p := range r.parts {
@@ -161,7 +220,11 @@ type orgRun struct {
 
 	mu       sync.Mutex
 	started  map[string]float64 // by account: the earliest it could start, seconds
-	doc      *finding.Scan
+	doc      *finding.Scan      // the head: accounts, notices; the lists go to the spools
+	findings *spool.Spool[finding.Finding]
+	gaps     *spool.Spool[finding.Gap]
+	skips    *spool.Spool[finding.Skip]
+	diskErr  error // the first spool write that failed: the document would be incomplete
 	parts    []string
 	perAcct  map[string]*finding.Stats
 	bound    access.Boundary
@@ -200,10 +263,18 @@ func RunOrg(ctx context.Context, o OrgOptions) (*OrgResult, error) {
 		doc: &finding.Scan{
 			SchemaVersion: finding.SchemaVersion,
 			Tool:          finding.Tool{Name: "trustaudit", Version: o.Version},
-			Findings:      []finding.Finding{},
-			Gaps:          []finding.Gap{},
 		},
 	}
+	spools := map[string]string{}
+	for _, name := range []string{"findings", "gaps", "skipped"} {
+		spools[name] = filepath.Join(o.Dir, name)
+		if err := os.MkdirAll(spools[name], 0o700); err != nil {
+			return nil, fmt.Errorf("organization scan: %w", err)
+		}
+	}
+	r.findings = spool.New(spools["findings"], finding.CompareFindings)
+	r.gaps = spool.New(spools["gaps"], finding.CompareGaps)
+	r.skips = spool.New(spools["skipped"], finding.CompareSkips)
 	for _, k := range ks {
 		r.doc.Kinds = append(r.doc.Kinds, k.Name())
 		r.resource[k.Name()] = 0
@@ -298,18 +369,22 @@ func RunOrg(ctx context.Context, o OrgOptions) (*OrgResult, error) {
 		return nil, fmt.Errorf("scan interrupted: %w", err)
 	}
 
+	// The organization's own gaps and skips (one at most per account) join the accounts'.
+	if err := errors.Join(r.diskErr, r.gaps.Add(append(r.doc.Gaps, ctl.gaps...)), r.skips.Add(r.doc.Skipped)); err != nil {
+		return nil, fmt.Errorf("organization scan: keep the results on disk: %w", err)
+	}
 	s := r.doc
+	s.Gaps, s.Skipped = nil, nil
 	s.Boundary = finding.Boundary{TrustedAccounts: nonNil(r.bound.Accounts()), TrustedOrgs: nonNil(r.bound.Orgs())}
 	s.Resources = r.resource
 	for reg := range r.regions {
 		s.Regions = append(s.Regions, reg)
 	}
-	s.Gaps = append(s.Gaps, ctl.gaps...)
 	s.StartedAt, s.FinishedAt = started.UTC(), time.Now().UTC()
 	s.Stats = r.totals(s.FinishedAt.Sub(started))
 	s.Sort()
 	sort.Strings(r.parts)
-	return &OrgResult{Scan: s, Organization: r.org, parts: r.parts}, nil
+	return &OrgResult{Scan: s, Organization: r.org, parts: r.parts, findings: r.findings, gaps: r.gaps, skips: r.skips}, nil
 }
 
 // describe finds the organization and the caller's partition: the roles to assume are
@@ -453,18 +528,28 @@ func (r *orgRun) scanAccount(ctx context.Context, a orgAccount, ready <-chan str
 	if err == nil {
 		err = os.WriteFile(part, data, 0o600)
 	}
+	if err != nil {
+		s.Gaps = append(s.Gaps, finding.Gap{Account: id, Region: kinds.GlobalRegion, Kind: "*", Operation: "snapshot", Error: err.Error()})
+	}
+	if r.o.Mark != nil {
+		r.mu.Lock()
+		for i := range s.Findings {
+			r.o.Mark(&s.Findings[i])
+		}
+		r.mu.Unlock()
+	}
+	// The account's lists go to disk now; only its figures stay in memory.
+	diskErr := errors.Join(r.findings.Add(s.Findings), r.gaps.Add(s.Gaps), r.skips.Add(s.Skipped))
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if err != nil {
-		r.doc.Gaps = append(r.doc.Gaps, finding.Gap{Account: id, Region: kinds.GlobalRegion, Kind: "*", Operation: "snapshot", Error: err.Error()})
-	} else if !slices.Contains(r.parts, part) {
+	if diskErr != nil && r.diskErr == nil {
+		r.diskErr = diskErr
+	}
+	if err == nil && !slices.Contains(r.parts, part) {
 		r.parts = append(r.parts, part)
 	}
 	d := r.doc
 	d.Accounts = append(d.Accounts, id)
-	d.Findings = append(d.Findings, s.Findings...)
-	d.Gaps = append(d.Gaps, s.Gaps...)
-	d.Skipped = append(d.Skipped, s.Skipped...)
 	for _, n := range s.Notices {
 		if !slices.Contains(d.Notices, n) {
 			d.Notices = append(d.Notices, n)

@@ -125,7 +125,7 @@ func BenchmarkOrgScan(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		s := res.Scan
+		s := load(b, res)
 		if len(s.Gaps) > 0 {
 			b.Fatalf("%d gaps, first %+v", len(s.Gaps), s.Gaps[0])
 		}
@@ -167,7 +167,7 @@ func BenchmarkOrgScan(b *testing.B) {
 				defer wg.Done()
 				r, err := RunOrg(context.Background(), so)
 				if err == nil {
-					docs[i] = r.Scan
+					docs[i], err = r.Load()
 				}
 				errs[i] = err
 			}()

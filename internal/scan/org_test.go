@@ -55,7 +55,7 @@ func TestOrgScanAssumesIntoEveryAccount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := res.Scan
+	s := load(t, res)
 	var ids []string
 	for _, a := range w.Accounts {
 		ids = append(ids, a.ID)
@@ -163,7 +163,7 @@ func TestOrgScanShardsMergeToOneRun(t *testing.T) {
 			t.Fatal(err)
 		}
 		covered += len(res.Scan.Accounts)
-		docs = append(docs, res.Scan)
+		docs = append(docs, load(t, res))
 	}
 	if covered != 9 {
 		t.Errorf("4 shards scanned %d accounts, want each of 9 once", covered)
@@ -173,11 +173,12 @@ func TestOrgScanShardsMergeToOneRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(whole.Scan.Findings, merged.Findings); diff != "" {
+	one := load(t, whole)
+	if diff := cmp.Diff(one.Findings, merged.Findings); diff != "" {
 		t.Errorf("merged shards differ from one run (-one +merged):\n%s", diff)
 	}
-	if !slices.Equal(whole.Scan.Accounts, merged.Accounts) || !cmp.Equal(whole.Scan.Resources, merged.Resources) {
-		t.Errorf("merged accounts %v resources %v, one run %v %v", merged.Accounts, merged.Resources, whole.Scan.Accounts, whole.Scan.Resources)
+	if !slices.Equal(one.Accounts, merged.Accounts) || !cmp.Equal(one.Resources, merged.Resources) {
+		t.Errorf("merged accounts %v resources %v, one run %v %v", merged.Accounts, merged.Resources, one.Accounts, one.Resources)
 	}
 	if len(merged.Stats.Accounts) != 9 {
 		t.Errorf("merged per-account stats: %d accounts", len(merged.Stats.Accounts))
@@ -251,4 +252,14 @@ func TestOrgScanNeedsOrganizationsAccess(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "organizations:ListAccounts") || !strings.Contains(err.Error(), "AccessDenied") {
 		t.Fatalf("err = %v, want a ListAccounts AccessDenied error", err)
 	}
+}
+
+// load reads an organization scan's whole document back from its runs on disk.
+func load(t testing.TB, res *OrgResult) *finding.Scan {
+	t.Helper()
+	s, err := res.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
