@@ -23,6 +23,7 @@ type checkPolicyOptions struct {
 	Account     string
 	Trusted     []string
 	TrustedOrgs []string
+	OUPaths     []string
 	Format      string
 	File        string // "" or "-" is stdin
 }
@@ -30,7 +31,7 @@ type checkPolicyOptions struct {
 func newCheckPolicyCmd(ios *iostreams.IOStreams) *cobra.Command {
 	opts := &checkPolicyOptions{}
 	cmd := &cobra.Command{
-		Use:   "check-policy --kind KIND --account OWNER [--trusted ID|ARN]... [--trusted-org ORG_ID]... [--format text|json] [FILE|-]",
+		Use:   "check-policy --kind KIND --account OWNER [--trusted ID|ARN]... [--trusted-org ORG_ID]... [--trusted-ou-path PATH]... [--format text|json] [FILE|-]",
 		Short: "Judge one resource policy against the trust boundary, offline",
 		Long: `Read one resource-based policy document from FILE (or stdin) and report whether it lets
 anyone outside the trust boundary in: the public, an untrusted account or organization, or an
@@ -61,6 +62,7 @@ Exit status: 0 no access from outside the boundary, 3 access found, 1 invalid in
 	f.StringVar(&opts.Account, "account", "", "12-digit id of the account that owns the resource (required)")
 	f.StringArrayVar(&opts.Trusted, "trusted", nil, "trusted account, as a 12-digit id or an IAM/STS ARN (repeatable)")
 	f.StringArrayVar(&opts.TrustedOrgs, "trusted-org", nil, "trusted organization id, o-... (repeatable)")
+	f.StringArrayVar(&opts.OUPaths, "trusted-ou-path", nil, "trusted OU path such as o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/: every account under it (repeatable)")
 	f.StringVar(&opts.Format, "format", "text", "output format: text or json")
 	return cmd
 }
@@ -94,6 +96,9 @@ func runCheckPolicy(ios *iostreams.IOStreams, opts *checkPolicyOptions) error {
 	boundary, err := access.NewBoundary(opts.Trusted, opts.TrustedOrgs)
 	if err != nil {
 		return usageError(fmt.Errorf("--trusted/--trusted-org: %w", err))
+	}
+	if boundary, err = boundary.WithOrgPaths(opts.OUPaths); err != nil {
+		return usageError(fmt.Errorf("--trusted-ou-path: %w", err))
 	}
 
 	name, data, err := readPolicyInput(ios, opts.File)
@@ -229,6 +234,9 @@ func writeCheckText(w io.Writer, kind access.Kind, owner string, b access.Bounda
 	}
 	if o := b.Orgs(); len(o) > 0 {
 		fmt.Fprintf(&sb, "; organizations %s", strings.Join(o, ", "))
+	}
+	if p := b.OrgPaths(); len(p) > 0 {
+		fmt.Fprintf(&sb, "; OU paths %s", strings.Join(p, ", "))
 	}
 	sb.WriteString("\n")
 	for _, f := range res.Findings {

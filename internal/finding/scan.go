@@ -50,6 +50,7 @@ type Tool struct {
 type Boundary struct {
 	TrustedAccounts []string `json:"trusted_accounts"`
 	TrustedOrgs     []string `json:"trusted_orgs"`
+	TrustedOrgPaths []string `json:"trusted_org_paths,omitempty"`
 }
 
 // Finding is one grant to someone outside the trust boundary, with the evidence a reviewer

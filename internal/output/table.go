@@ -97,6 +97,9 @@ func (t *tableWriter) summary(s *finding.Scan) {
 	row("Regions", fmt.Sprintf("%s (%d)", listOrNone(s.Regions), len(s.Regions)))
 	row("Kinds", listOrNone(s.Kinds))
 	trusted := "accounts " + listOrNone(s.Boundary.TrustedAccounts) + "; orgs " + listOrNone(s.Boundary.TrustedOrgs)
+	if len(s.Boundary.TrustedOrgPaths) > 0 {
+		trusted += "; OU paths " + strings.Join(s.Boundary.TrustedOrgPaths, ", ")
+	}
 	row("Trusted", trusted+" (and each scanned account itself)")
 	var res []string
 	total := 0

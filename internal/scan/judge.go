@@ -65,7 +65,7 @@ func judge(w *world.World, o Options, ks []kinds.Kind) (*finding.Scan, error) {
 	s := &finding.Scan{
 		SchemaVersion: finding.SchemaVersion,
 		Tool:          finding.Tool{Name: "trustaudit", Version: o.Version},
-		Boundary:      finding.Boundary{TrustedAccounts: nonNil(o.Boundary.Accounts()), TrustedOrgs: nonNil(o.Boundary.Orgs())},
+		Boundary:      finding.Boundary{TrustedAccounts: nonNil(o.Boundary.Accounts()), TrustedOrgs: nonNil(o.Boundary.Orgs()), TrustedOrgPaths: o.Boundary.OrgPaths()},
 		Findings:      []finding.Finding{},
 		Gaps:          []finding.Gap{},
 		Resources:     map[string]int{},
