@@ -13,6 +13,7 @@ func deepCopyWorld(w *world.World) *world.World {
 	out := &world.World{SchemaVersion: w.SchemaVersion, Gaps: slices.Clone(w.Gaps)}
 	if w.Organization != nil {
 		o := *w.Organization
+		o.Units = slices.Clone(o.Units)
 		out.Organization = &o
 	}
 	out.Accounts = make([]world.Account, len(w.Accounts))

@@ -124,7 +124,7 @@ func TestUnknownOperationsGetTheProtocolsError(t *testing.T) {
 			return err
 		}, "InvalidAction", 400},
 		{"json", func() error {
-			_, err := organizations.NewFromConfig(cfg).ListRoots(ctx, &organizations.ListRootsInput{})
+			_, err := organizations.NewFromConfig(cfg).ListHandshakesForAccount(ctx, &organizations.ListHandshakesForAccountInput{})
 			return err
 		}, "UnknownOperationException", 400},
 		{"rest", func() error {
