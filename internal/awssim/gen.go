@@ -21,8 +21,13 @@ type GenSpec struct {
 	RolesPerAccount        int // besides the trustaudit-audit role every account gets
 	LayersPerRegion        int
 	LayerVersions          int
-	Mix                    Mix
-	Seed                   int64
+	// OUs is the number of organizational units (0: none, every account under the root).
+	// The tree is a few top-level OUs (Security, Workloads, Sandbox, then numbered ones)
+	// with OUs nested below them up to 3 levels; the management account stays under the
+	// root and the other accounts are dealt over the OUs in turn.
+	OUs  int
+	Mix  Mix
+	Seed int64
 }
 
 // Mix gives the fraction of policies (or, for None, of resources) of each kind. What the
@@ -112,11 +117,15 @@ func Generate(g GenSpec) *world.World {
 	}
 
 	w := &world.World{SchemaVersion: world.SchemaVersion, Organization: &world.Organization{ID: GenOrgID, ManagementAccount: mgmt}}
+	genTree(w.Organization, g.OUs)
 	w.Accounts = make([]world.Account, nAccounts)
 	for i := range w.Accounts {
 		id := genAccountID(i)
 		a := &w.Accounts[i]
 		a.ID, a.Name, a.Email = id, fmt.Sprintf("gen-%04d", i), fmt.Sprintf("aws+gen-%04d@example.com", i)
+		if units := w.Organization.Units; i > 0 && len(units) > 0 {
+			a.Parent = units[(i-1)%len(units)].ID
+		}
 		a.AccessKeys = []world.AccessKey{{ID: GenAccessKey(i), ARN: "arn:aws:iam::" + id + ":user/auditor"}}
 
 		roles := make([]world.Role, 0, g.RolesPerAccount+1)
@@ -153,6 +162,41 @@ func Generate(g GenSpec) *world.World {
 		}
 	}
 	return w
+}
+
+// genTopOUs name the first top-level OUs of a generated tree, as a landing zone names them.
+var genTopOUs = []string{"Security", "Workloads", "Sandbox"}
+
+// genTree gives o n OUs three levels deep at most: T top-level OUs (at least 3, and enough
+// that each holds at most 2 children and 4 grandchildren), then the second level dealt
+// over the top level in turn, then the third over the second. It takes no randomness, so
+// adding OUs to a spec leaves the rest of its world as it was.
+func genTree(o *world.Organization, n int) {
+	if n <= 0 {
+		return
+	}
+	o.Root = o.RootID()
+	ouID := func(k int) string { return fmt.Sprintf("ou-%s-%08d", strings.TrimPrefix(o.Root, "r-"), k+1) }
+	top := max(min(n, len(genTopOUs)), (n+6)/7)
+	second := min(n-top, 2*top)
+	o.Units = make([]world.OrganizationalUnit, 0, n)
+	for k := range top {
+		name := fmt.Sprintf("Unit-%02d", k+1)
+		if k < len(genTopOUs) {
+			name = genTopOUs[k]
+		}
+		o.Units = append(o.Units, world.OrganizationalUnit{ID: ouID(k), Name: name, Parent: o.Root})
+	}
+	level := func(first, count, parents, nParents int) {
+		for j := range count {
+			p := o.Units[parents+j%nParents]
+			o.Units = append(o.Units, world.OrganizationalUnit{ID: ouID(first + j), Name: fmt.Sprintf("%s-%d", p.Name, j/nParents+1), Parent: p.ID})
+		}
+	}
+	level(top, second, 0, top)
+	if third := n - top - second; third > 0 {
+		level(top+second, third, top, second)
+	}
 }
 
 // principalJSON renders the principal of a resource policy of kind k for the owner account.

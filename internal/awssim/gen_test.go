@@ -111,6 +111,74 @@ func TestGenerateFollowsTheMix(t *testing.T) {
 	}
 }
 
+func TestGenerateOUTree(t *testing.T) {
+	for _, n := range []int{0, 1, 2, 3, 5, 21, 22, 60} {
+		t.Run(fmt.Sprint(n, " OUs"), func(t *testing.T) {
+			spec := GenSpec{Accounts: 40, Regions: 1, RolesPerAccount: 2, FunctionsPerRegion: 1, Mix: Mix{Trusted: 0.5}, Seed: 7, OUs: n}
+			w := Generate(spec)
+			if err := w.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(w, Generate(spec)); diff != "" {
+				t.Fatalf("same spec, different trees:\n%s", diff)
+			}
+			o := w.Organization
+			if len(o.Units) != n {
+				t.Fatalf("%d units, want %d", len(o.Units), n)
+			}
+			for k, name := range genTopOUs[:min(n, len(genTopOUs))] {
+				if u := o.Units[k]; u.Name != name || u.Parent != o.RootID() {
+					t.Errorf("unit %d = %+v, want top-level %s", k, u, name)
+				}
+			}
+			names := map[string]bool{}
+			for _, u := range o.Units {
+				path, ok := w.OUPath(u.ID)
+				if depth := strings.Count(path, "/") - 2; !ok || depth > 3 {
+					t.Errorf("OU %s: path %q (depth %d), want at most 3 levels", u.ID, path, depth)
+				}
+				if names[u.Name] {
+					t.Errorf("OU name %s appears twice", u.Name)
+				}
+				names[u.Name] = true
+			}
+			held := map[string]int{}
+			for _, a := range w.Accounts {
+				path, ok := w.OrgPath(a.ID)
+				if !ok || !strings.HasPrefix(path, GenOrgID+"/r-gen0/") {
+					t.Errorf("account %s: OrgPath %q, %v", a.ID, path, ok)
+				}
+				held[a.Parent]++
+			}
+			underRoot := 1 // the management account
+			if n == 0 {
+				underRoot = len(w.Accounts)
+			}
+			if held[""] != underRoot {
+				t.Errorf("%d accounts under the root, want %d", held[""], underRoot)
+			}
+			if p, _ := w.OrgPath(w.Organization.ManagementAccount); p != GenOrgID+"/r-gen0/" {
+				t.Errorf("management account path %q, want the root", p)
+			}
+			for _, u := range o.Units[:min(n, 39)] {
+				if held[u.ID] == 0 {
+					t.Errorf("OU %s holds no account", u.ID)
+				}
+			}
+			// The tree takes no randomness: without it, the world is the one a spec
+			// without OUs gives.
+			for i := range w.Accounts {
+				w.Accounts[i].Parent = ""
+			}
+			o.Root, o.Units = "", nil
+			spec.OUs = 0
+			if diff := cmp.Diff(Generate(spec), w); diff != "" {
+				t.Errorf("adding OUs changed the rest of the world:\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestGeneratedWorldIsServed(t *testing.T) {
 	w := Generate(genSmall(4, Mix{Trusted: 0.5}))
 	s := fwStart(t, Options{World: w})

@@ -161,7 +161,11 @@ func TestOrganizationsTreeWalkGivesEveryAccountItsOrgPath(t *testing.T) {
 		name string
 		w    *world.World
 		key  string
-	}{{"tree", w, otMgmtKey}, {"no tree", noTree, fwMgmtKey}} {
+	}{
+		{"tree", w, otMgmtKey},
+		{"no tree", noTree, fwMgmtKey},
+		{"generated", Generate(GenSpec{Accounts: 60, Regions: 1, OUs: 25}), GenAccessKey(0)},
+	} {
 		s := fwStart(t, Options{World: tc.w, NoQuotas: true})
 		c := organizations.NewFromConfig(fwNoRetry(s, tc.key, "us-east-1"))
 		roots, err := c.ListRoots(context.Background(), &organizations.ListRootsInput{})
