@@ -693,3 +693,30 @@ func TestOrganizationsTreeAWSCLI(t *testing.T) {
 		t.Errorf("unknown parent: %s", stderr)
 	}
 }
+
+// The demo organization's tree is as demo/README.md documents it, and served.
+func TestDemoOrganizationTree(t *testing.T) {
+	w := DemoWorld()
+	want := map[string]string{
+		"111122223333": "o-demo0000001/r-demo/",
+		"444455556666": "o-demo0000001/r-demo/ou-demo-infra001/ou-demo-shared01/",
+	}
+	for id, path := range want {
+		if got, ok := w.OrgPath(id); got != path || !ok {
+			t.Errorf("OrgPath(%s) = %q, %v; want %q", id, got, ok, path)
+		}
+	}
+	s := fwStart(t, Options{World: w, NoQuotas: true})
+	c := organizations.NewFromConfig(fwNoRetry(s, DemoAccessKey, "us-east-1"))
+	out, err := c.ListParents(context.Background(), &organizations.ListParentsInput{ChildId: aws.String("444455556666")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Parents) != 1 || *out.Parents[0].Id != "ou-demo-shared01" {
+		t.Errorf("parents of demo-shared: %+v", out.Parents)
+	}
+	sandbox, _ := childrenOf(t, c, "ou-demo-sandbox1", orgtypes.ChildTypeAccount, 0)
+	if len(sandbox) != 0 {
+		t.Errorf("the Sandbox OU holds %v, want no account", sandbox)
+	}
+}
