@@ -2,6 +2,7 @@ package access
 
 import (
 	"fmt"
+	"github.com/trustaudit/trustaudit/internal/finding"
 	"slices"
 	"strings"
 )
@@ -130,6 +131,12 @@ func ParseTrustedAccount(s string) (string, error) {
 		return "", fmt.Errorf("trusted account %q: account field %q is not 12 digits; %s", s, f[4], want)
 	}
 	return f[4], nil
+}
+
+// Record is the boundary as a scan document records it, so that a reader knows what the
+// findings were judged against.
+func (b Boundary) Record() finding.Boundary {
+	return finding.Boundary{TrustedAccounts: b.Accounts(), TrustedOrgs: b.Orgs(), TrustedOrgPaths: b.OrgPaths()}
 }
 
 // Accounts returns the trusted account ids, sorted (the owner is not included).

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -24,6 +25,7 @@ type orgFlags struct {
 	RoleName          string
 	Accounts          []string
 	Exclude           []string
+	OUs               []string
 	MaxAccounts       int
 	Shard             string
 	Profiles          []string
@@ -40,6 +42,7 @@ func addOrgFlags(f *pflag.FlagSet, o *orgFlags) {
 	f.StringVar(&o.RoleName, "role-name", "", "`role` assumed in every account by --org (default "+defaultOrgRole+"; the demo's trustaudit-audit with --demo)")
 	f.StringSliceVar(&o.Accounts, "accounts", nil, "with --org, scan only these account `ids`")
 	f.StringSliceVar(&o.Exclude, "exclude-accounts", nil, "with --org, leave these account `ids` out")
+	f.StringSliceVar(&o.OUs, "ous", nil, "with --org, scan only the accounts under these OU `ids` (ou-..., or a root r-...), at any depth")
 	f.IntVar(&o.MaxAccounts, "max-accounts", 128, "accounts scanned at once; memory grows with it, not with the organization")
 	f.StringVar(&o.Shard, "shard", "", "scan only part `I/N` of the accounts (0 <= I < N, split by a hash of the account id); join the parts with trustaudit merge")
 	f.StringSliceVar(&o.Profiles, "profiles", nil, "scan these shared-config `profiles`, one account each, in one report (estates without AWS Organizations)")
@@ -51,7 +54,7 @@ func (o *orgFlags) active() bool { return o.Org || len(o.Profiles) > 0 }
 // check reports flag combinations an organization scan cannot honour, before any call.
 func (o *orgFlags) check(s *scanOptions) error {
 	if !o.active() {
-		for name, set := range map[string]bool{"role-name": o.RoleName != "", "accounts": len(o.Accounts) > 0, "exclude-accounts": len(o.Exclude) > 0, "shard": o.Shard != ""} {
+		for name, set := range map[string]bool{"role-name": o.RoleName != "", "accounts": len(o.Accounts) > 0, "exclude-accounts": len(o.Exclude) > 0, "ous": len(o.OUs) > 0, "shard": o.Shard != ""} {
 			if set {
 				return usageError(fmt.Errorf("--%s needs --org (or --profiles for --shard)", name))
 			}
@@ -73,6 +76,13 @@ func (o *orgFlags) check(s *scanOptions) error {
 		return usageError(fmt.Errorf("--max-accounts: expected at least 1, found %d", o.MaxAccounts))
 	case len(o.Profiles) > 0 && s.ExternalID != "":
 		return usageError(errors.New("--external-id goes with --org's role; --profiles assume nothing"))
+	case len(o.Profiles) > 0 && len(o.OUs) > 0:
+		return usageError(errors.New("--ous picks accounts of an organization; --profiles name theirs"))
+	}
+	for _, id := range o.OUs {
+		if !ouOrRootID.MatchString(strings.TrimSpace(id)) {
+			return usageError(fmt.Errorf("--ous: expected OU ids such as ou-ab12-11111111 (or a root id such as r-ab12), found %q", id))
+		}
 	}
 	for _, flag := range []struct {
 		name string
@@ -92,6 +102,17 @@ func (o *orgFlags) check(s *scanOptions) error {
 	return nil
 }
 
+// ouOrRootID is the ParentId pattern of AWS Organizations.
+var ouOrRootID = regexp.MustCompile(`^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`)
+
+func trimAll(list []string) []string {
+	var out []string
+	for _, s := range list {
+		out = append(out, strings.TrimSpace(s))
+	}
+	return out
+}
+
 // runOrgScan scans many accounts into one document; the snapshot stays on disk, one part
 // per account, until it is written.
 func runOrgScan(ctx context.Context, o *scanOptions, eo scan.Options, trustOrg bool, mark func(*finding.Finding)) (*scan.OrgResult, func(), error) {
@@ -102,6 +123,7 @@ func runOrgScan(ctx context.Context, o *scanOptions, eo scan.Options, trustOrg b
 		ExternalID:        o.ExternalID,
 		Accounts:          of.Accounts,
 		Exclude:           of.Exclude,
+		OUs:               trimAll(of.OUs),
 		MaxAccounts:       of.MaxAccounts,
 		TrustOrganization: trustOrg,
 		Mark:              mark,

@@ -432,7 +432,7 @@ func planRewrite(c *Change, r kinds.DocumentRemediator, tree *node, doc *policy.
 			c.Manual = append(c.Manual, manual(j, "the service grant lacks a source condition, and only the owner knows whom the service should act for", deputySuggestion(j.af.Services, false)))
 			continue
 		case finding.CategoryUntrustedOrg:
-			c.Manual = append(c.Manual, manual(j, "the organization is let in by a condition, not a principal", "remove "+strings.Join(j.af.Orgs, ", ")+" from the statement's aws:PrincipalOrgID (or aws:SourceOrgID) condition, or remove the statement"))
+			c.Manual = append(c.Manual, manual(j, "the organization or OU is let in by a condition, not a principal", "remove "+strings.Join(j.af.Orgs, ", ")+" from the statement's aws:PrincipalOrgID or aws:PrincipalOrgPaths (or aws:SourceOrgID, aws:SourceOrgPaths) condition, or remove the statement"))
 			continue
 		case finding.CategoryPublic:
 			if st.NotPrincipal != nil || (st.Principal != nil && st.Principal.Wildcard) {

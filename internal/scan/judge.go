@@ -65,7 +65,7 @@ func judge(w *world.World, o Options, ks []kinds.Kind) (*finding.Scan, error) {
 	s := &finding.Scan{
 		SchemaVersion: finding.SchemaVersion,
 		Tool:          finding.Tool{Name: "trustaudit", Version: o.Version},
-		Boundary:      finding.Boundary{TrustedAccounts: nonNil(o.Boundary.Accounts()), TrustedOrgs: nonNil(o.Boundary.Orgs()), TrustedOrgPaths: o.Boundary.OrgPaths()},
+		Boundary:      o.Boundary.Record(),
 		Findings:      []finding.Finding{},
 		Gaps:          []finding.Gap{},
 		Resources:     map[string]int{},
@@ -135,13 +135,6 @@ func judge(w *world.World, o Options, ks []kinds.Kind) (*finding.Scan, error) {
 	sort.Strings(s.Regions)
 	sort.Strings(s.Accounts)
 	return s, nil
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
 
 // statementText is the i-th statement of a policy as compact JSON: the evidence a reader

@@ -38,8 +38,9 @@ func Merge(docs []*finding.Scan) (*finding.Scan, error) {
 			return nil, fmt.Errorf("merge: document %d has schema version %d, document 1 has %d", i+1, d.SchemaVersion, first.SchemaVersion)
 		}
 		if !sameBoundary(d.Boundary, first.Boundary) {
-			return nil, fmt.Errorf("merge: document %d was judged against another trust boundary (accounts %s, organizations %s) than document 1 (accounts %s, organizations %s); scan every shard with the same configuration",
-				i+1, list(d.Boundary.TrustedAccounts), list(d.Boundary.TrustedOrgs), list(first.Boundary.TrustedAccounts), list(first.Boundary.TrustedOrgs))
+			return nil, fmt.Errorf("merge: document %d was judged against another trust boundary (accounts %s, organizations %s, OU paths %s) than document 1 (accounts %s, organizations %s, OU paths %s); scan every shard with the same configuration",
+				i+1, list(d.Boundary.TrustedAccounts), list(d.Boundary.TrustedOrgs), list(d.Boundary.TrustedOrgPaths),
+				list(first.Boundary.TrustedAccounts), list(first.Boundary.TrustedOrgs), list(first.Boundary.TrustedOrgPaths))
 		}
 		// A document whose accounts were all merged already adds nothing but duplicates.
 		fresh := false
@@ -120,7 +121,8 @@ func mergeStats(into, s *finding.Stats) *finding.Stats {
 
 func sameBoundary(a, b finding.Boundary) bool {
 	return slices.Equal(sortedCopy(a.TrustedAccounts), sortedCopy(b.TrustedAccounts)) &&
-		slices.Equal(sortedCopy(a.TrustedOrgs), sortedCopy(b.TrustedOrgs))
+		slices.Equal(sortedCopy(a.TrustedOrgs), sortedCopy(b.TrustedOrgs)) &&
+		slices.Equal(sortedCopy(a.TrustedOrgPaths), sortedCopy(b.TrustedOrgPaths))
 }
 
 func sortedCopy(s []string) []string {

@@ -41,6 +41,9 @@ type OrgOptions struct {
 	ExternalID string
 	// Accounts, when set, limits the scan to these account ids; Exclude leaves these out.
 	Accounts, Exclude []string
+	// OUs, when set, limits the scan to the accounts under these OUs (or roots), at any
+	// depth.
+	OUs []string
 	// MaxAccounts bounds the accounts scanned at once (default 128). Memory grows with it,
 	// not with the size of the organization; the wall time is about one account's as long
 	// as every account fits.
@@ -208,7 +211,7 @@ func (r *OrgResult) WriteSnapshot(w io.Writer) error {
 type orgAccount struct {
 	id      string
 	profile *Profile
-	page    int // the ListAccounts page it came on (1-based)
+	page    int // the organizations page it came on (1-based)
 }
 
 type orgRun struct {
@@ -229,8 +232,8 @@ type orgRun struct {
 	perAcct  map[string]*finding.Stats
 	bound    access.Boundary
 	org      *world.Organization
-	listed   int // accounts listed (all, before filters)
-	pages    int
+	pages    int // organizations pages read so far
+	orgCalls map[string]int64
 	assumed  int
 	regions  map[string]bool
 	resource map[string]int
@@ -259,7 +262,7 @@ func RunOrg(ctx context.Context, o OrgOptions) (*OrgResult, error) {
 	defer ctl.close()
 	r := &orgRun{
 		o: o, ctl: ctl, ks: ks, perAcct: map[string]*finding.Stats{}, bound: o.Boundary, started: map[string]float64{},
-		regions: map[string]bool{}, resource: map[string]int{},
+		regions: map[string]bool{}, resource: map[string]int{}, orgCalls: map[string]int64{},
 		doc: &finding.Scan{
 			SchemaVersion: finding.SchemaVersion,
 			Tool:          finding.Tool{Name: "trustaudit", Version: o.Version},
@@ -375,7 +378,7 @@ func RunOrg(ctx context.Context, o OrgOptions) (*OrgResult, error) {
 	}
 	s := r.doc
 	s.Gaps, s.Skipped = nil, nil
-	s.Boundary = finding.Boundary{TrustedAccounts: nonNil(r.bound.Accounts()), TrustedOrgs: nonNil(r.bound.Orgs())}
+	s.Boundary = r.bound.Record()
 	s.Resources = r.resource
 	for reg := range r.regions {
 		s.Regions = append(s.Regions, reg)
@@ -405,52 +408,186 @@ func (r *orgRun) describe() error {
 	return nil
 }
 
-// list pages through ListAccounts and hands each account in scope to the scheduler as its
-// page arrives. Suspended accounts cannot be assumed into; they are skipped and said so.
+// list hands each account in scope to the scheduler as soon as a page names it: every
+// account from ListAccounts, or with OUs the accounts under them (each subtree walked with
+// ListChildren and ListAccountsForParent). Suspended accounts cannot be assumed into; they
+// are skipped and said so. Then it settles the boundary, which may need more of the
+// organization: all of its accounts (TrustOrganization, or a trusted OU path that is the
+// root), or the accounts under each trusted OU path of this organization.
 func (r *orgRun) list(out chan<- orgAccount) error {
-	l := r.ctl.lane("", controlRegion, r.ctl.globalRegion(), laneOrgs)
 	only := setOf(r.o.Accounts)
 	exclude := setOf(r.o.Exclude)
-	var all []string
-	p := organizations.NewListAccountsPaginator(organizations.NewFromConfig(l.cfg), &organizations.ListAccountsInput{})
-	for p.HasMorePages() {
-		page, err := p.NextPage(l.reg.ctx)
-		if err != nil {
-			return fmt.Errorf("list the organization's accounts (organizations:ListAccounts, which needs the management account or a delegated administrator): %s", errorText(err))
+	sent := map[string]bool{}
+	send := func(a orgtypes.Account) error {
+		id := aws.ToString(a.Id)
+		if sent[id] || (len(only) > 0 && !only[id]) || exclude[id] || !r.o.Shard.Has(id) {
+			return nil
+		}
+		sent[id] = true
+		if a.Status != "" && a.Status != orgtypes.AccountStatusActive {
+			r.mu.Lock()
+			r.doc.Skipped = append(r.doc.Skipped, finding.Skip{Account: id, Reason: "account " + strings.ToLower(string(a.Status))})
+			r.mu.Unlock()
+			return nil
 		}
 		r.mu.Lock()
-		r.pages++
+		page := r.pages
 		r.mu.Unlock()
-		for _, a := range page.Accounts {
-			id := aws.ToString(a.Id)
-			all = append(all, id)
-			if (len(only) > 0 && !only[id]) || exclude[id] || !r.o.Shard.Has(id) {
-				continue
-			}
-			if a.Status != "" && a.Status != orgtypes.AccountStatusActive {
-				r.mu.Lock()
-				r.doc.Skipped = append(r.doc.Skipped, finding.Skip{Account: id, Reason: "account " + strings.ToLower(string(a.Status))})
-				r.mu.Unlock()
-				continue
-			}
-			select {
-			case out <- orgAccount{id: id, page: r.pages}:
-			case <-l.reg.ctx.Done():
-				return context.Cause(l.reg.ctx)
-			}
+		select {
+		case out <- orgAccount{id: id, page: page}:
+			return nil
+		case <-r.ctl.ctx.Done():
+			return context.Cause(r.ctl.ctx)
 		}
 	}
-	r.mu.Lock()
-	r.listed = len(all)
-	r.mu.Unlock()
+	t := &orgTree{r: r, lane: r.ctl.lane("", controlRegion, r.ctl.globalRegion(), laneOrgs), units: map[string]*orgNode{}}
+	if len(r.o.OUs) == 0 {
+		if err := t.all(send); err != nil {
+			return err
+		}
+	}
+	for _, ou := range r.o.OUs {
+		if err := t.walk(ou, send); err != nil {
+			return err
+		}
+	}
+
+	var trusted []string
+	collect := func(a orgtypes.Account) error {
+		trusted = append(trusted, aws.ToString(a.Id))
+		return nil
+	}
+	var orgs []string
 	if r.o.TrustOrganization {
-		b, err := r.bound.With(all, []string{r.org.ID})
+		orgs = append(orgs, r.org.ID)
+		if err := t.all(collect); err != nil {
+			return err
+		}
+	}
+	for _, p := range r.bound.OrgPaths() {
+		segs := strings.Split(strings.TrimSuffix(p, "/"), "/")
+		if segs[0] != r.org.ID || r.o.TrustOrganization {
+			continue // another organization's accounts cannot be listed; or all are trusted
+		}
+		var err error
+		if len(segs) == 2 {
+			err = t.all(collect) // the root: every account
+		} else {
+			err = t.walk(segs[len(segs)-1], collect)
+		}
+		if err != nil {
+			return fmt.Errorf("trusted OU path %s: %w", p, err)
+		}
+	}
+	if len(trusted) > 0 || len(orgs) > 0 {
+		b, err := r.bound.With(trusted, orgs)
 		if err != nil {
 			return err
 		}
 		r.mu.Lock()
 		r.bound = b
 		r.mu.Unlock()
+	}
+	return nil
+}
+
+// orgTree lists the organization for list, each page once however many times the accounts
+// under an OU are asked for (an OU to scan can also be under a trusted path).
+type orgTree struct {
+	r        *orgRun
+	lane     *lane
+	units    map[string]*orgNode
+	accounts []orgtypes.Account // every account, once ListAccounts has been read
+	listed   bool
+}
+
+type orgNode struct {
+	children []string // OU ids
+	accounts []orgtypes.Account
+}
+
+// call counts one page of an organizations API: pages are a chain at the organizations
+// rate, which puts a floor under when the accounts they name can start.
+func (t *orgTree) call(api string) {
+	t.r.mu.Lock()
+	defer t.r.mu.Unlock()
+	t.r.pages++
+	t.r.orgCalls["organizations:"+api]++
+}
+
+// all hands fn every account of the organization, from ListAccounts.
+func (t *orgTree) all(fn func(orgtypes.Account) error) error {
+	if t.listed {
+		for _, a := range t.accounts {
+			if err := fn(a); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	c := organizations.NewFromConfig(t.lane.cfg)
+	p := organizations.NewListAccountsPaginator(c, &organizations.ListAccountsInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(t.lane.reg.ctx)
+		if err != nil {
+			return fmt.Errorf("list the organization's accounts (organizations:ListAccounts, which needs the management account or a delegated administrator): %s", errorText(err))
+		}
+		t.call("ListAccounts")
+		for _, a := range page.Accounts {
+			t.accounts = append(t.accounts, a)
+			if err := fn(a); err != nil {
+				return err
+			}
+		}
+	}
+	t.listed = true
+	return nil
+}
+
+// walk hands fn every account under parent (an OU or the root) and its OUs, depth first,
+// each account as its page arrives.
+func (t *orgTree) walk(parent string, fn func(orgtypes.Account) error) error {
+	n, ok := t.units[parent]
+	if !ok {
+		n = &orgNode{}
+		c := organizations.NewFromConfig(t.lane.cfg)
+		ap := organizations.NewListAccountsForParentPaginator(c, &organizations.ListAccountsForParentInput{ParentId: aws.String(parent)})
+		for ap.HasMorePages() {
+			page, err := ap.NextPage(t.lane.reg.ctx)
+			if err != nil {
+				return fmt.Errorf("list the accounts in %s (organizations:ListAccountsForParent): %s", parent, errorText(err))
+			}
+			t.call("ListAccountsForParent")
+			for _, a := range page.Accounts {
+				n.accounts = append(n.accounts, a)
+				if err := fn(a); err != nil {
+					return err
+				}
+			}
+		}
+		cp := organizations.NewListChildrenPaginator(c, &organizations.ListChildrenInput{ParentId: aws.String(parent), ChildType: orgtypes.ChildTypeOrganizationalUnit})
+		for cp.HasMorePages() {
+			page, err := cp.NextPage(t.lane.reg.ctx)
+			if err != nil {
+				return fmt.Errorf("list the OUs in %s (organizations:ListChildren): %s", parent, errorText(err))
+			}
+			t.call("ListChildren")
+			for _, ch := range page.Children {
+				n.children = append(n.children, aws.ToString(ch.Id))
+			}
+		}
+		t.units[parent] = n
+	} else {
+		for _, a := range n.accounts {
+			if err := fn(a); err != nil {
+				return err
+			}
+		}
+	}
+	for _, ch := range n.children {
+		if err := t.walk(ch, fn); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -588,7 +725,10 @@ func (r *orgRun) totals(elapsed time.Duration) *finding.Stats {
 	}
 	if r.org != nil {
 		st.MinimalCalls["organizations:DescribeOrganization"] = 1
-		st.MinimalCalls["organizations:ListAccounts"] = int64(max(r.pages, 1))
+		// No page is read twice, so each call made is one the scan needed.
+		for api, n := range r.orgCalls {
+			st.MinimalCalls[api] = n
+		}
 		st.MinimalCalls["sts:AssumeRole"] = int64(r.assumed)
 		scale := r.o.RateScale
 		st.LowerBoundSec = max(float64(r.pages+1)/(r.ctl.specs[laneOrgs].Rate*scale), float64(r.assumed)/(r.ctl.specs[laneSTS].Rate*scale))

@@ -263,3 +263,84 @@ func load(t testing.TB, res *OrgResult) *finding.Scan {
 	}
 	return s
 }
+
+// ouOrg is genOrg(6) with an OU tree: account 1 in Security, 2 in Workloads, 3 and 4 in
+// Prod (under Workloads), 0 and 5 under the root. A role in account 3 trusts account 1
+// (Security) and another trusts account 5 (not under any OU).
+func ouOrg() (*world.World, []string) {
+	w := genOrg(6, -1)
+	var ids []string
+	for _, a := range w.Accounts {
+		ids = append(ids, a.ID)
+	}
+	w.Organization.Root = "r-test"
+	w.Organization.Units = []world.OrganizationalUnit{
+		{ID: "ou-test-11111111", Name: "Security", Parent: "r-test"},
+		{ID: "ou-test-22222222", Name: "Workloads", Parent: "r-test"},
+		{ID: "ou-test-33333333", Name: "Prod", Parent: "ou-test-22222222"},
+	}
+	for i, p := range []string{"", "ou-test-11111111", "ou-test-22222222", "ou-test-33333333", "ou-test-33333333", ""} {
+		w.Accounts[i].Parent = p
+	}
+	w.Accounts[3].IAM.Roles = append(w.Accounts[3].IAM.Roles,
+		world.Role{Name: "from-security", AssumeRolePolicy: trustDoc(acctPrincipal(ids[1]))},
+		world.Role{Name: "from-root", AssumeRolePolicy: trustDoc(acctPrincipal(ids[5]))})
+	return w, ids
+}
+
+// TestOrgScanOUs scans the accounts under one OU, at any depth, and trusts the accounts
+// under a trusted OU path: they are found by walking that OU, each page once.
+func TestOrgScanOUs(t *testing.T) {
+	w, ids := ouOrg()
+	sim := startSim(t, w, awssim.Options{})
+	o := orgOptions(t, sim)
+	o.OUs = []string{"ou-test-22222222"}
+	b, err := o.Boundary.WithOrgPaths([]string{awssim.GenOrgID + "/r-test/ou-test-11111111/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Boundary = b
+	res, err := RunOrg(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := load(t, res)
+	if want := ids[2:5]; !slices.Equal(s.Accounts, want) {
+		t.Errorf("accounts = %v, want Workloads and Prod's %v", s.Accounts, want)
+	}
+	if len(s.Gaps) > 0 {
+		t.Errorf("gaps: %+v", s.Gaps)
+	}
+	if !slices.Equal(s.Boundary.TrustedAccounts, []string{ids[1]}) {
+		t.Errorf("trusted accounts = %v, want Security's %s", s.Boundary.TrustedAccounts, ids[1])
+	}
+	reported := map[string][]string{}
+	for _, f := range s.Findings {
+		reported[f.ResourceARN] = append(reported[f.ResourceARN], f.Accounts...)
+	}
+	role := func(name string) string { return "arn:aws:iam::" + ids[3] + ":role/" + name }
+	if got := reported[role("from-security")]; got != nil {
+		t.Errorf("the role trusting Security's account is reported (%v); the trusted OU path covers it", got)
+	}
+	if got := reported[role("from-root")]; !slices.Equal(got, []string{ids[5]}) {
+		t.Errorf("the role trusting %s (outside the trusted OU) reports %v", ids[5], got)
+	}
+	// Workloads, Prod and the trusted Security OU: one page of accounts and one of child
+	// OUs each; ListAccounts is not needed.
+	want := map[string]int64{"organizations:ListAccountsForParent": 3, "organizations:ListChildren": 3}
+	for api, n := range want {
+		if got, min := s.Stats.Calls[api], s.Stats.MinimalCalls[api]; got != n || min != n {
+			t.Errorf("%s: %d calls, %d minimal; want %d", api, got, min, n)
+		}
+	}
+	if n := s.Stats.Calls["organizations:ListAccounts"]; n != 0 {
+		t.Errorf("ListAccounts called %d times with --ous", n)
+	}
+
+	// An OU that does not exist is an error that names it, not an empty clean scan.
+	o.Dir = t.TempDir()
+	o.OUs = []string{"ou-test-99999999"}
+	if _, err := RunOrg(context.Background(), o); err == nil || !strings.Contains(err.Error(), "ou-test-99999999") || !strings.Contains(err.Error(), "ParentNotFound") {
+		t.Errorf("scan of a missing OU: err = %v", err)
+	}
+}

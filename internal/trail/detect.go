@@ -353,7 +353,7 @@ func (d *Detector) Scan(version string) *finding.Scan {
 		FinishedAt:    time.Now().UTC(),
 		Accounts:      keys(d.accounts),
 		Regions:       keys(d.regions),
-		Boundary:      finding.Boundary{TrustedAccounts: d.opts.Boundary.Accounts(), TrustedOrgs: d.opts.Boundary.Orgs()},
+		Boundary:      d.opts.Boundary.Record(),
 		Findings:      []finding.Finding{},
 		Gaps:          slices.Clone(d.gaps),
 		Resources:     map[string]int{},
