@@ -2,6 +2,7 @@ package awssim
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -514,30 +515,31 @@ func TestOrganizationsTreeErrors(t *testing.T) {
 	}
 
 	// Required members the SDK would refuse to send: another client must get AWS's answer.
-	for _, tc := range []struct{ target, body, want string }{
-		{"ListChildren", `{"ChildType":"ACCOUNT"}`, `"Reason":"INPUT_REQUIRED"`},
-		{"ListChildren", `{"ParentId":"r-ab12"}`, `"Reason":"INPUT_REQUIRED"`},
-		{"ListParents", `{}`, `"Reason":"INPUT_REQUIRED"`},
-		{"DescribeOrganizationalUnit", `{"OrganizationalUnitId":""}`, `"Reason":"INPUT_REQUIRED"`},
-		{"ListAccountsForParent", `{"ParentId":`, `"__type":"SerializationException"`},
+	for _, tc := range []struct{ target, body, code, reason string }{
+		{"ListChildren", `{"ChildType":"ACCOUNT"}`, "InvalidInputException", "INPUT_REQUIRED"},
+		{"ListChildren", `{"ParentId":"r-ab12"}`, "InvalidInputException", "INPUT_REQUIRED"},
+		{"ListParents", `{}`, "InvalidInputException", "INPUT_REQUIRED"},
+		{"DescribeOrganizationalUnit", `{"OrganizationalUnitId":""}`, "InvalidInputException", "INPUT_REQUIRED"},
+		{"ListAccountsForParent", `{"ParentId":`, "SerializationException", ""},
 	} {
-		body := otRaw(t, s, tc.target, tc.body)
-		if !strings.Contains(body, tc.want) {
-			t.Errorf("%s %s: answer %s, want %s", tc.target, tc.body, body, tc.want)
+		status, doc := orgsPost(t, s.URL(), otMgmtKey, tc.target, tc.body)
+		if reason, _ := doc["Reason"].(string); status != 400 || doc["__type"] != tc.code || reason != tc.reason {
+			t.Errorf("%s %s: answer %d %v, want %s (%s)", tc.target, tc.body, status, doc, tc.code, tc.reason)
 		}
 	}
 }
 
-// otRaw posts a JSON 1.1 request signed as the management account and returns the answer.
-func otRaw(t *testing.T, s *Server, op, body string) string {
+// orgsPost sends one Organizations request (signed as key, signature unchecked) and decodes
+// the answer.
+func orgsPost(t *testing.T, url, key, op, body string) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequest("POST", s.URL(), strings.NewReader(body))
+	req, err := http.NewRequest("POST", url+"/", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
 	req.Header.Set("X-Amz-Target", orgsTarget+op)
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+otMgmtKey+"/20260101/us-east-1/organizations/aws4_request, SignedHeaders=host, Signature=0")
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+key+"/20260101/us-east-1/organizations/aws4_request, SignedHeaders=host, Signature=0")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -547,7 +549,11 @@ func otRaw(t *testing.T, s *Server, op, body string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(b)
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("%s %s: the answer is not a JSON object: %v\n%s", op, body, err, b)
+	}
+	return resp.StatusCode, doc
 }
 
 // Only the management account may walk the tree; a member is refused every call, and an
