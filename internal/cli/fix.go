@@ -74,7 +74,7 @@ skipped, or an error; 2 flag misuse.`,
   trustaudit fix --trusted 111122223333 --kinds lambda-function --apply --backup-dir ./backups`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := so.prepare(cmd, "regions", "kinds", "trusted", "trusted-org"); err != nil {
+			if err := so.prepare(cmd, "regions", "kinds"); err != nil {
 				return err
 			}
 			if opts.From != "" {

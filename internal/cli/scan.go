@@ -53,10 +53,7 @@ type scanOptions struct {
 	ShowSupp     bool
 	Gate         gateOptions
 	OrgFlags     orgFlags
-
-	// TrustedOUPaths is nil unless --trusted-ou-path was given: a given flag replaces the
-	// file's list, as the lists recorded in set do.
-	TrustedOUPaths []string
+	OUPaths      []string
 
 	// Test and measurement knobs, hidden from help: a simulator at a time scale needs the
 	// client paced at the same scale, and a test of an unreachable region cannot wait the
@@ -108,7 +105,7 @@ do not fail.`,
   trustaudit scan --org --role-name trustaudit-audit --shard 0/4 --format json -o shard-0.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := opts.prepare(cmd, "regions", "kinds", "trusted", "trusted-org", "format"); err != nil {
+			if err := opts.prepare(cmd, "regions", "kinds", "format"); err != nil {
 				return err
 			}
 			return runScan(cmd.Context(), ios, opts)
@@ -215,11 +212,11 @@ func resolveSettings(ios *iostreams.IOStreams, o *scanOptions) (*settings, error
 			cfg.TrustedOrgs = []string{demo.Organization.ID}
 		}
 	}
-	if o.TrustedOUPaths != nil {
-		if err := check("trusted-ou-path", o.TrustedOUPaths, config.CheckOUPath); err != nil {
+	if o.set["trusted-ou-path"] {
+		if err := check("trusted-ou-path", o.OUPaths, config.CheckOUPath); err != nil {
 			return nil, err
 		}
-		cfg.TrustedOUPaths = o.TrustedOUPaths
+		cfg.TrustedOUPaths = o.OUPaths
 	}
 	b, err := access.NewBoundary(cfg.TrustedAccounts, cfg.TrustedOrgs)
 	if err == nil {
@@ -423,7 +420,7 @@ func addCredentialFlags(f *pflag.FlagSet, o *scanOptions, what string) {
 func addTrustFlags(f *pflag.FlagSet, o *scanOptions) {
 	f.StringArrayVar(&o.Trusted, "trusted", nil, "trusted account `ID|ARN` (repeatable; replaces the config file's list)")
 	f.StringArrayVar(&o.TrustedOrgs, "trusted-org", nil, "trusted organization `ID` (repeatable; replaces the config file's list)")
-	f.StringArrayVar(&o.TrustedOUPaths, "trusted-ou-path", nil, "trusted OU `PATH` such as o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/: every account under it (repeatable; replaces the config file's list)")
+	f.StringArrayVar(&o.OUPaths, "trusted-ou-path", nil, "trusted OU `PATH` such as o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/: every account under it (repeatable; replaces the config file's list)")
 	f.StringVar(&o.ConfigPath, "config", "", "config `file` (default ./"+config.FileName+" if present)")
 }
 
@@ -442,10 +439,11 @@ func emitWith(ios *iostreams.IOStreams, path string, ropts output.Options, write
 }
 
 // prepare records which list flags were given (a given flag replaces the config file's
-// list) and the directory the config file is looked up in.
+// list): the trust flags every command with addTrustFlags has, and the lists named. It also
+// finds the directory the config file is looked up in.
 func (o *scanOptions) prepare(cmd *cobra.Command, lists ...string) error {
 	o.set = map[string]bool{}
-	for _, f := range lists {
+	for _, f := range append([]string{"trusted", "trusted-org", "trusted-ou-path"}, lists...) {
 		o.set[f] = cmd.Flags().Changed(f)
 	}
 	if o.dir == "" {

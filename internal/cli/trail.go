@@ -65,7 +65,7 @@ read; 1 an error. --fail-on and --baseline work as for scan.`,
   trustaudit trail s3://org-trail-logs/AWSLogs/ --since 7d --format json
   trustaudit trail --lookup --regions us-east-1,eu-west-1 --since 24h`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := opts.scan.prepare(cmd, "regions", "trusted", "trusted-org", "format"); err != nil {
+			if err := opts.scan.prepare(cmd, "regions", "format"); err != nil {
 				return err
 			}
 			opts.Paths = args

@@ -100,7 +100,7 @@ func TestResolveSettingsTrustedOUPaths(t *testing.T) {
 		want []string
 	}{
 		{"file only", scanOptions{}, []string{tpOU1}},
-		{"flag replaces the file's list", scanOptions{TrustedOUPaths: []string{tpOU2, "o-zzzzzzzzzz/r-zz99"}}, []string{tpOU2, "o-zzzzzzzzzz/r-zz99/"}},
+		{"flag replaces the file's list", scanOptions{OUPaths: []string{tpOU2, "o-zzzzzzzzzz/r-zz99"}, set: map[string]bool{"trusted-ou-path": true}}, []string{tpOU2, "o-zzzzzzzzzz/r-zz99/"}},
 		{"other flags keep the file's list", scanOptions{TrustedOrgs: []string{"o-a1b2c3d4e5"}, set: map[string]bool{"trusted-org": true}}, []string{tpOU1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -121,7 +121,7 @@ func TestResolveSettingsTrustedOUPaths(t *testing.T) {
 	}
 
 	ios, _, _, _ := iostreams.Test()
-	_, err := resolveSettings(ios, &scanOptions{dir: dir, set: map[string]bool{}, TrustedOUPaths: []string{"o-a1b2c3d4e5"}})
+	_, err := resolveSettings(ios, &scanOptions{dir: dir, set: map[string]bool{"trusted-ou-path": true}, OUPaths: []string{"o-a1b2c3d4e5"}})
 	var ee *exitError
 	if !errors.As(err, &ee) || ee.code != ExitUsage || !strings.Contains(err.Error(), `--trusted-ou-path: trusted OU path "o-a1b2c3d4e5"`) {
 		t.Errorf("bad flag: error %v, want a usage error naming the flag and the value", err)
