@@ -145,21 +145,17 @@ func LoadScan(path string) (*finding.Scan, error) {
 // ParseScan decodes a scan document, refusing a newer schema than this program writes and
 // findings without the id every comparison relies on.
 func ParseScan(data []byte) (*finding.Scan, error) {
-	var s finding.Scan
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&s); err != nil {
-		return nil, fmt.Errorf("expected a scan document (trustaudit scan --format json): %w", err)
+	var fs []finding.Finding
+	var gaps []finding.Gap
+	var skips []finding.Skip
+	s, err := finding.Decode(bytes.NewReader(data), finding.Sinks{
+		Finding: func(f *finding.Finding) error { fs = append(fs, *f); return nil },
+		Gap:     func(g *finding.Gap) error { gaps = append(gaps, *g); return nil },
+		Skip:    func(k *finding.Skip) error { skips = append(skips, *k); return nil },
+	})
+	if err != nil {
+		return nil, err
 	}
-	if s.SchemaVersion == 0 {
-		return nil, errors.New("expected a scan document (trustaudit scan --format json): no schema_version")
-	}
-	if s.SchemaVersion > finding.SchemaVersion {
-		return nil, fmt.Errorf("schema_version %d is newer than this trustaudit reads (%d): upgrade trustaudit", s.SchemaVersion, finding.SchemaVersion)
-	}
-	for i, f := range s.Findings {
-		if f.ID == "" {
-			return nil, fmt.Errorf("findings[%d] (%s %s): missing id", i, f.Rule, f.ResourceARN)
-		}
-	}
-	return &s, nil
+	s.Findings, s.Gaps, s.Skipped = fs, gaps, skips
+	return s, nil
 }

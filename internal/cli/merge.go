@@ -1,11 +1,12 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
-	"github.com/trustaudit/trustaudit/internal/baseline"
 	"github.com/trustaudit/trustaudit/internal/finding"
 	"github.com/trustaudit/trustaudit/internal/iostreams"
 	"github.com/trustaudit/trustaudit/internal/output"
@@ -33,25 +34,36 @@ Exit status as scan's: 0 clean and complete; 3 unsuppressed findings; 2 no findi
   trustaudit merge --output org.json shards/*.json`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var docs []*finding.Scan
-			for _, p := range args {
-				d, err := baseline.LoadScan(p)
-				if err != nil {
-					return withExit(ExitError, err)
-				}
-				docs = append(docs, d)
+			dir, err := os.MkdirTemp("", "trustaudit-merge-*")
+			if err != nil {
+				return withExit(ExitError, fmt.Errorf("make a directory for the merged lists: %w", err))
 			}
-			doc, err := scan.Merge(docs)
+			defer os.RemoveAll(dir)
+			res, err := scan.MergeFiles(args, dir)
 			if err != nil {
 				return withExit(ExitError, err)
 			}
-			render, _ := output.Lookup("json")
-			if err := emit(ios, out, render, doc, output.Options{}); err != nil {
+			if err := emitOrg(ios, out, "json", res, output.Options{}); err != nil {
 				return withExit(ExitError, fmt.Errorf("write the merged document: %w", err))
 			}
-			return withExit(scanExitCode(doc), nil)
+			failed := false
+			g := &gate{}
+			err = res.Findings(func(f *finding.Finding) error {
+				if g.fails(*f) {
+					failed = true
+					return errStop
+				}
+				return nil
+			})
+			if err != nil && !errors.Is(err, errStop) {
+				return withExit(ExitError, err)
+			}
+			return withExit(verdict(failed, res.GapCount() > 0), nil)
 		},
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write the merged document to `file` (atomically) instead of stdout")
 	return cmd
 }
+
+// errStop ends a walk over findings early; it never reaches the user.
+var errStop = errors.New("stop")

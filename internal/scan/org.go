@@ -116,16 +116,59 @@ type OrgResult struct {
 	skips        *spool.Spool[finding.Skip]
 }
 
-// Findings calls fn with every finding in the document's order.
-func (r *OrgResult) Findings(fn func(*finding.Finding) error) error { return r.findings.Each(fn) }
+// newResultSpools makes the runs of a result's lists under dir.
+func newResultSpools(dir string) (*OrgResult, error) {
+	for _, name := range []string{"findings", "gaps", "skipped"} {
+		if err := os.MkdirAll(filepath.Join(dir, name), 0o700); err != nil {
+			return nil, fmt.Errorf("keep the results on disk: %w", err)
+		}
+	}
+	return &OrgResult{
+		findings: spool.New(filepath.Join(dir, "findings"), finding.CompareFindings),
+		gaps:     spool.New(filepath.Join(dir, "gaps"), finding.CompareGaps),
+		skips:    spool.New(filepath.Join(dir, "skipped"), finding.CompareSkips),
+	}, nil
+}
 
-// Gaps calls fn with every gap in the document's order.
-func (r *OrgResult) Gaps(fn func(*finding.Gap) error) error { return r.gaps.Each(fn) }
+// Findings calls fn with every finding in the document's order. A finding seen twice
+// (shards merged with a retried attempt) is given once: equal findings sort side by side.
+func (r *OrgResult) Findings(fn func(*finding.Finding) error) error {
+	var prev finding.Finding
+	var accounts []string // of the findings equal to prev given so far
+	started := false
+	return r.findings.Each(func(f *finding.Finding) error {
+		if started && finding.CompareFindings(&prev, f) == 0 {
+			if slices.Contains(accounts, f.Account) {
+				return nil
+			}
+		} else {
+			accounts = accounts[:0]
+		}
+		started, prev = true, *f
+		accounts = append(accounts, f.Account)
+		return fn(f)
+	})
+}
 
-// Skipped calls fn with every skipped account or region in the document's order.
-func (r *OrgResult) Skipped(fn func(*finding.Skip) error) error { return r.skips.Each(fn) }
+// Gaps calls fn with every gap in the document's order, each once.
+func (r *OrgResult) Gaps(fn func(*finding.Gap) error) error { return eachOnce(r.gaps, fn) }
 
-// GapCount is the number of gaps: a scan with any is incomplete.
+// Skipped calls fn with every skipped account or region in the document's order, each once.
+func (r *OrgResult) Skipped(fn func(*finding.Skip) error) error { return eachOnce(r.skips, fn) }
+
+func eachOnce[T comparable](s *spool.Spool[T], fn func(*T) error) error {
+	var prev T
+	started := false
+	return s.Each(func(v *T) error {
+		if started && *v == prev {
+			return nil
+		}
+		started, prev = true, *v
+		return fn(v)
+	})
+}
+
+// GapCount is the number of gaps (duplicates included): a scan with any is incomplete.
 func (r *OrgResult) GapCount() int { return r.gaps.Len() }
 
 // Load reads the whole document into memory, for the renderers that need it at once.
@@ -268,16 +311,11 @@ func RunOrg(ctx context.Context, o OrgOptions) (*OrgResult, error) {
 			Tool:          finding.Tool{Name: "trustaudit", Version: o.Version},
 		},
 	}
-	spools := map[string]string{}
-	for _, name := range []string{"findings", "gaps", "skipped"} {
-		spools[name] = filepath.Join(o.Dir, name)
-		if err := os.MkdirAll(spools[name], 0o700); err != nil {
-			return nil, fmt.Errorf("organization scan: %w", err)
-		}
+	lists, err := newResultSpools(o.Dir)
+	if err != nil {
+		return nil, err
 	}
-	r.findings = spool.New(spools["findings"], finding.CompareFindings)
-	r.gaps = spool.New(spools["gaps"], finding.CompareGaps)
-	r.skips = spool.New(spools["skipped"], finding.CompareSkips)
+	r.findings, r.gaps, r.skips = lists.findings, lists.gaps, lists.skips
 	for _, k := range ks {
 		r.doc.Kinds = append(r.doc.Kinds, k.Name())
 		r.resource[k.Name()] = 0

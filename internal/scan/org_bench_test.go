@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"sync"
@@ -18,7 +19,7 @@ import (
 
 	"github.com/trustaudit/trustaudit/internal/access"
 	"github.com/trustaudit/trustaudit/internal/awssim"
-	"github.com/trustaudit/trustaudit/internal/finding"
+	"github.com/trustaudit/trustaudit/internal/output"
 )
 
 // cpuSeconds is the user and system CPU time this process has used.
@@ -31,7 +32,7 @@ func cpuSeconds() float64 {
 }
 
 // BenchmarkOrgScan scans a generated organization (TRUSTAUDIT_BENCH_ACCOUNTS, default 200
-// accounts, x 17 regions; per account and region TRUSTAUDIT_BENCH_FUNCTIONS Lambda
+// accounts, x 17 regions, dealt over TRUSTAUDIT_BENCH_OUS OUs, default 12; per account and region TRUSTAUDIT_BENCH_FUNCTIONS Lambda
 // functions (default 5, one version and one alias each), TRUSTAUDIT_BENCH_IDENTITIES SES
 // identities (default 10, one policy each) and a layer with two versions; 20 IAM roles per
 // account) with --org: ListAccounts, one AssumeRole per account, every account's lanes at
@@ -63,6 +64,7 @@ func BenchmarkOrgScan(b *testing.B) {
 		RolesPerAccount:        20,
 		LayersPerRegion:        1,
 		LayerVersions:          2,
+		OUs:                    int(envFloat(b, "TRUSTAUDIT_BENCH_OUS", 12)),
 		Mix:                    awssim.Mix{Public: 0.02, Foreign: 0.05, ConfusedDeputy: 0.05, Trusted: 0.1, None: 0.5},
 		Seed:                   8,
 	}
@@ -154,7 +156,7 @@ func BenchmarkOrgScan(b *testing.B) {
 
 		// The same organization in 4 shards, merged, holds the same findings.
 		// The shards run side by side, as the pods of an Indexed Job would.
-		docs := make([]*finding.Scan, 4)
+		paths := make([]string, 4)
 		errs := make([]error, 4)
 		start = time.Now()
 		var wg sync.WaitGroup
@@ -167,7 +169,8 @@ func BenchmarkOrgScan(b *testing.B) {
 				defer wg.Done()
 				r, err := RunOrg(context.Background(), so)
 				if err == nil {
-					docs[i], err = r.Load()
+					paths[i] = filepath.Join(so.Dir, "shard.json")
+					err = writeStream(paths[i], r)
 				}
 				errs[i] = err
 			}()
@@ -176,10 +179,11 @@ func BenchmarkOrgScan(b *testing.B) {
 		if err := errors.Join(errs...); err != nil {
 			b.Fatal(err)
 		}
-		merged, err := Merge(docs)
+		mr, err := MergeFiles(paths, b.TempDir())
 		if err != nil {
 			b.Fatal(err)
 		}
+		merged := load(b, mr)
 		if !slices.Equal(merged.Accounts, s.Accounts) {
 			b.Fatalf("the shards scanned %d accounts, one run %d", len(merged.Accounts), len(s.Accounts))
 		}
@@ -188,4 +192,14 @@ func BenchmarkOrgScan(b *testing.B) {
 		}
 		b.Logf("4 shards, side by side in %.1f s, merged: %d accounts, %d findings, identical to the one run", time.Since(start).Seconds(), len(merged.Accounts), len(merged.Findings))
 	}
+}
+
+// writeStream writes an organization scan's document as trustaudit scan --format json does.
+func writeStream(path string, r *OrgResult) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	err = output.JSONStream(f, r.Scan, output.Lists{Findings: r.Findings, Gaps: r.Gaps, Skipped: r.Skipped})
+	return errors.Join(err, f.Close())
 }

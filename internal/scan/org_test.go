@@ -3,7 +3,10 @@ package scan
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -144,7 +147,7 @@ func TestOrgScanAssumesIntoEveryAccount(t *testing.T) {
 }
 
 func TestOrgScanShardsMergeToOneRun(t *testing.T) {
-	w := genOrg(9, -1)
+	w := genOrg(9, 2)
 	sim := startSim(t, w, awssim.Options{})
 	o := orgOptions(t, sim)
 	o.MaxAccounts = 9
@@ -152,7 +155,8 @@ func TestOrgScanShardsMergeToOneRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var docs []*finding.Scan
+	one := load(t, whole)
+	var shards []string
 	covered := 0
 	for i := range 4 {
 		so := o
@@ -163,37 +167,69 @@ func TestOrgScanShardsMergeToOneRun(t *testing.T) {
 			t.Fatal(err)
 		}
 		covered += len(res.Scan.Accounts)
-		docs = append(docs, load(t, res))
+		shards = append(shards, writeDoc(t, load(t, res)))
 	}
 	if covered != 9 {
 		t.Errorf("4 shards scanned %d accounts, want each of 9 once", covered)
 	}
-	docs = append(docs, docs[1]) // a shard merged twice counts once
-	merged, err := Merge(docs)
+	for name, paths := range map[string][]string{
+		// a shard merged twice counts once
+		"shards": append(slices.Clone(shards), shards[1]),
+		// a retried run overlapping a shard: its findings and gaps count once
+		"overlapping": {shards[0], writeDoc(t, one), shards[1], shards[2], shards[3]},
+	} {
+		res, err := MergeFiles(paths, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		merged := load(t, res)
+		if diff := cmp.Diff(one.Findings, merged.Findings); diff != "" {
+			t.Errorf("%s: merged findings differ from one run (-one +merged):\n%s", name, diff)
+		}
+		if diff := cmp.Diff(one.Gaps, merged.Gaps); diff != "" || len(one.Gaps) == 0 {
+			t.Errorf("%s: merged gaps differ from one run's %d (-one +merged):\n%s", name, len(one.Gaps), diff)
+		}
+		if !slices.Equal(one.Accounts, merged.Accounts) || !cmp.Equal(one.Resources, merged.Resources) {
+			t.Errorf("%s: merged accounts %v resources %v, one run %v %v", name, merged.Accounts, merged.Resources, one.Accounts, one.Resources)
+		}
+		if len(merged.Stats.Accounts) != 8 {
+			t.Errorf("%s: merged per-account stats: %d accounts, want the 8 scanned", name, len(merged.Stats.Accounts))
+		}
+	}
+
+	first := load(t, whole)
+	first.Findings, first.Gaps = nil, nil
+	other := *first
+	other.Boundary = finding.Boundary{TrustedOrgs: []string{"o-elsewhere01"}}
+	if _, err := MergeFiles([]string{shards[0], writeDoc(t, &other)}, t.TempDir()); err == nil || !strings.Contains(err.Error(), "trust boundary") {
+		t.Errorf("merging documents with different boundaries: err = %v", err)
+	}
+	newer := *first
+	newer.SchemaVersion++
+	if _, err := MergeFiles([]string{shards[0], writeDoc(t, &newer)}, t.TempDir()); err == nil || !strings.Contains(err.Error(), "newer than this trustaudit reads") {
+		t.Errorf("merging a document of a newer schema: err = %v", err)
+	}
+	broken := filepath.Join(t.TempDir(), "broken.json")
+	if err := os.WriteFile(broken, []byte(`{"schema_version":1,"findings":[{"id":"x"},{"rule":"no id"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := MergeFiles([]string{shards[0], broken}, t.TempDir()); err == nil || !strings.Contains(err.Error(), broken) || !strings.Contains(err.Error(), "findings[1]") {
+		t.Errorf("merging a document with a finding without id: err = %v, want the file and the finding named", err)
+	}
+}
+
+// writeDoc saves a scan document where MergeFiles can read it.
+func writeDoc(t *testing.T, s *finding.Scan) string {
+	t.Helper()
+	data, err := json.Marshal(s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	one := load(t, whole)
-	if diff := cmp.Diff(one.Findings, merged.Findings); diff != "" {
-		t.Errorf("merged shards differ from one run (-one +merged):\n%s", diff)
+	p := filepath.Join(t.TempDir(), "scan.json")
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
 	}
-	if !slices.Equal(one.Accounts, merged.Accounts) || !cmp.Equal(one.Resources, merged.Resources) {
-		t.Errorf("merged accounts %v resources %v, one run %v %v", merged.Accounts, merged.Resources, one.Accounts, one.Resources)
-	}
-	if len(merged.Stats.Accounts) != 9 {
-		t.Errorf("merged per-account stats: %d accounts", len(merged.Stats.Accounts))
-	}
-
-	other := *docs[0]
-	other.Boundary = finding.Boundary{TrustedOrgs: []string{"o-elsewhere01"}}
-	if _, err := Merge([]*finding.Scan{docs[0], &other}); err == nil || !strings.Contains(err.Error(), "trust boundary") {
-		t.Errorf("merging documents with different boundaries: err = %v", err)
-	}
-	newer := *docs[0]
-	newer.SchemaVersion++
-	if _, err := Merge([]*finding.Scan{docs[0], &newer}); err == nil || !strings.Contains(err.Error(), "schema version") {
-		t.Errorf("merging documents of different schema versions: err = %v", err)
-	}
+	return p
 }
 
 func TestShard(t *testing.T) {

@@ -236,3 +236,36 @@ func merge[T any](paths []string, cmp func(a, b *T) int, fn func(*T) error) erro
 	}
 	return nil
 }
+
+// runLen is the most items a Writer holds before it writes them as a run.
+var runLen = 8192
+
+// Writer adds items one at a time, in any order, holding at most runLen of them: they are
+// sorted and written as a run whenever that many have come, so a list of any length is
+// spooled in bounded memory.
+type Writer[T any] struct {
+	s   *Spool[T]
+	buf []T
+}
+
+// Writer starts adding items one at a time; Close writes what is held.
+func (s *Spool[T]) Writer() *Writer[T] { return &Writer[T]{s: s} }
+
+// Put copies v into the spool.
+func (w *Writer[T]) Put(v *T) error {
+	w.buf = append(w.buf, *v)
+	if len(w.buf) >= runLen {
+		return w.flush()
+	}
+	return nil
+}
+
+// Close writes the items held as a last run.
+func (w *Writer[T]) Close() error { return w.flush() }
+
+func (w *Writer[T]) flush() error {
+	err := w.s.Add(w.buf)
+	clear(w.buf)
+	w.buf = w.buf[:0]
+	return err
+}

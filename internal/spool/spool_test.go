@@ -82,3 +82,36 @@ func TestCorruptRunNamesTheFile(t *testing.T) {
 		t.Fatalf("Each over a corrupt run = %v, want an error naming %s", err, s.runs[0])
 	}
 }
+
+// TestWriterRunsAreBounded checks that items put one at a time in any order come back
+// sorted, in runs of at most runLen.
+func TestWriterRunsAreBounded(t *testing.T) {
+	old := runLen
+	runLen = 7
+	defer func() { runLen = old }()
+	s := New(t.TempDir(), byKey)
+	w := s.Writer()
+	var all []item
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range 50 {
+		it := item{Key: rng.IntN(20), Run: i}
+		all = append(all, it)
+		if err := w.Put(&it); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(s.runs); n != 8 {
+		t.Errorf("50 items in runs of 7 made %d runs, want 8", n)
+	}
+	slices.SortStableFunc(all, func(a, b item) int { return byKey(&a, &b) })
+	var got []item
+	if err := s.Each(func(it *item) error { got = append(got, *it); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, all) {
+		t.Errorf("items came back out of order or lost:\n got %v\nwant %v", got, all)
+	}
+}
