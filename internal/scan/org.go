@@ -283,9 +283,10 @@ type orgRun struct {
 }
 
 // RunOrg scans every account of the organization o.Config's credentials manage (or every
-// profile in o.Profiles) in one run. Accounts stream from ListAccounts into the scan as
-// the pages arrive; up to MaxAccounts are collected at once, each on its own lanes (quotas
-// are per account and region), and each account's snapshot goes to disk when it finishes.
+// profile in o.Profiles) in one run. Accounts stream from the organization's pages
+// (ListAccounts, or the OUs' ListAccountsForParent) into the scan as the pages arrive; up
+// to MaxAccounts are collected at once, each on its own lanes (quotas are per account and
+// region), and each account's snapshot and findings go to disk when it finishes.
 // An account whose role cannot be assumed, or that cannot be scanned at all, is a gap;
 // an error means the organization itself could not be read.
 func RunOrg(ctx context.Context, o OrgOptions) (*OrgResult, error) {
@@ -666,8 +667,8 @@ func (r *orgRun) scanAccount(ctx context.Context, a orgAccount, ready <-chan str
 		creds := aws.NewCredentialsCache(provider, func(co *aws.CredentialsCacheOptions) {
 			co.ExpiryWindow = 5 * time.Minute
 		})
-		// The earliest this account's scan could start: its ListAccounts page (after
-		// DescribeOrganization) at the organizations rate, its AssumeRole at STS's.
+		// The earliest this account's scan could start: the organizations page that named it
+		// (after DescribeOrganization) at the organizations rate, its AssumeRole at STS's.
 		r.mu.Lock()
 		r.assumed++
 		scale := r.o.RateScale
