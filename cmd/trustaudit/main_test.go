@@ -138,28 +138,31 @@ func (m *multi) String() string     { return strings.Join(*m, ",") }
 func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
 
 // cmdSimCalls checks that every request the simulator received is an action of the IAM
-// policy in FILE (the output of trustaudit permissions): the generated policy is enough and
-// the scan calls nothing else. It prints the actions seen.
+// policies in the FILEs (the output of trustaudit permissions; an organization scan needs
+// its caller's and its role's): the generated policies are enough and the scan calls
+// nothing else. It prints the actions seen.
 func cmdSimCalls(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) != 1 {
-		ts.Fatalf("usage: simcalls POLICY-FILE")
+	if len(args) < 1 {
+		ts.Fatalf("usage: simcalls POLICY-FILE...")
 	}
 	v, ok := sims.Load(ts)
 	if !ok {
 		ts.Fatalf("simcalls: no simulator running (use sim first)")
 	}
-	var pol struct {
-		Statement []struct {
-			Action []string
-		}
-	}
-	if err := json.Unmarshal([]byte(ts.ReadFile(args[0])), &pol); err != nil {
-		ts.Fatalf("simcalls: %s: %v", args[0], err)
-	}
 	allowed := map[string]bool{}
-	for _, st := range pol.Statement {
-		for _, a := range st.Action {
-			allowed[a] = true
+	for _, file := range args {
+		var pol struct {
+			Statement []struct {
+				Action []string
+			}
+		}
+		if err := json.Unmarshal([]byte(ts.ReadFile(file)), &pol); err != nil {
+			ts.Fatalf("simcalls: %s: %v", file, err)
+		}
+		for _, st := range pol.Statement {
+			for _, a := range st.Action {
+				allowed[a] = true
+			}
 		}
 	}
 	seen := map[string]bool{}

@@ -104,6 +104,21 @@ func (s Shard) String() string {
 	return fmt.Sprintf("%d/%d", s.Index, s.Count)
 }
 
+// OrgReadActions are the IAM actions an organization scan's caller needs to read the
+// organization: the organizations lane's operations (DescribeOrganization, ListAccounts,
+// and ListChildren and ListAccountsForParent for OUs). It also needs sts:AssumeRole on each
+// account's role, whose own policy is Actions.
+func OrgReadActions() []string {
+	for _, l := range engineLanes {
+		if l.Name == laneOrgs {
+			out := slices.Clone(l.Ops)
+			slices.Sort(out)
+			return out
+		}
+	}
+	return nil
+}
+
 // OrgResult is an organization scan. Scan is the document's head; its findings, gaps and
 // skips stay on disk, in the document's order, until Findings, Gaps and Skipped read them
 // (or Load reads the whole document), and the snapshot is one part per account.
