@@ -39,7 +39,7 @@ type World struct {
 // a member.
 type Organization struct {
 	ID                string `json:"id"`                 // o-xxxxxxxxxx
-	ManagementAccount string `json:"management_account"` // 12-digit id, one of Accounts
+	ManagementAccount string `json:"management_account"` // 12-digit id, usually one of Accounts
 	// Root is the id of the organization's root, r-[0-9a-z]{4,32}; "" means the world has no
 	// OU tree (every account sits directly under a root whose id is derived: "r-" + first 4 chars after "o-").
 	Root  string               `json:"root,omitempty"`
@@ -531,8 +531,10 @@ func (w *World) Validate() error {
 		if !orgRE.MatchString(o.ID) {
 			return fmt.Errorf("organization.id: expected an organization id like o-a1b2c3d4e5, found %q", o.ID)
 		}
-		if !seenAcct[o.ManagementAccount] {
-			return fmt.Errorf("organization.management_account: expected one of the accounts' ids, found %q", o.ManagementAccount)
+		// A snapshot of part of an organization (a shard, --ous) need not hold its management
+		// account; the simulator then lets no account list the organization.
+		if !accountRE.MatchString(o.ManagementAccount) {
+			return fmt.Errorf("organization.management_account: expected a 12-digit account id, found %q", o.ManagementAccount)
 		}
 		if err := validateTree(o); err != nil {
 			return err
