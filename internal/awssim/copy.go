@@ -14,6 +14,7 @@ func deepCopyWorld(w *world.World) *world.World {
 	if w.Organization != nil {
 		o := *w.Organization
 		o.Units = slices.Clone(o.Units)
+		o.Members = slices.Clone(o.Members)
 		out.Organization = &o
 	}
 	out.Accounts = make([]world.Account, len(w.Accounts))

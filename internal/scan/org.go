@@ -494,27 +494,21 @@ func (r *orgRun) list(out chan<- orgAccount) error {
 			return context.Cause(r.ctl.ctx)
 		}
 	}
-	t := &orgTree{r: r, lane: r.ctl.lane("", controlRegion, r.ctl.globalRegion(), laneOrgs), units: map[string]*orgNode{}}
+	t := &orgTree{r: r, lane: r.ctl.lane("", controlRegion, r.ctl.globalRegion(), laneOrgs), units: map[string]*orgNode{}, paths: map[string]int{}}
 	if len(r.o.OUs) == 0 {
 		if err := t.all(send); err != nil {
 			return err
 		}
 	}
 	for _, ou := range r.o.OUs {
-		if err := t.walk(ou, send); err != nil {
+		if err := t.walk(ou, "", send); err != nil {
 			return err
 		}
 	}
 
-	var trusted []string
-	collect := func(a orgtypes.Account) error {
-		trusted = append(trusted, aws.ToString(a.Id))
-		return nil
-	}
-	var orgs []string
+	// The boundary may need more of the organization than the accounts in scope.
 	if r.o.TrustOrganization {
-		orgs = append(orgs, r.org.ID)
-		if err := t.all(collect); err != nil {
+		if err := t.all(nil); err != nil {
 			return err
 		}
 	}
@@ -525,24 +519,56 @@ func (r *orgRun) list(out chan<- orgAccount) error {
 		}
 		var err error
 		if len(segs) == 2 {
-			err = t.all(collect) // the root: every account
+			err = t.all(nil) // the root: every account
 		} else {
-			err = t.walk(segs[len(segs)-1], collect)
+			err = t.walk(segs[len(segs)-1], p, nil)
 		}
 		if err != nil {
 			return fmt.Errorf("trusted OU path %s: %w", p, err)
 		}
 	}
-	if len(trusted) > 0 || len(orgs) > 0 {
-		b, err := r.bound.With(trusted, orgs)
-		if err != nil {
-			return err
-		}
-		r.mu.Lock()
-		r.bound = b
-		r.mu.Unlock()
+	r.org.Members = t.members
+	b, err := OrganizationBoundary(r.bound, r.org, r.o.TrustOrganization)
+	if err != nil {
+		return err
 	}
+	r.mu.Lock()
+	r.bound = b
+	r.mu.Unlock()
 	return nil
+}
+
+// OrganizationBoundary is b widened by what an organization's listing says: with trustOrg,
+// the organization and every member; for each trusted OU path of this organization, the
+// members under it (a path that is the root: every member). An organization scan settles
+// its boundary with it, and judging the scan's snapshot again does the same from the
+// members the snapshot recorded.
+func OrganizationBoundary(b access.Boundary, org *world.Organization, trustOrg bool) (access.Boundary, error) {
+	if org == nil {
+		return b, nil
+	}
+	var accounts, orgs []string
+	if trustOrg {
+		orgs = append(orgs, org.ID)
+		for _, m := range org.Members {
+			accounts = append(accounts, m.ID)
+		}
+	}
+	for _, p := range b.OrgPaths() {
+		root := strings.Count(p, "/") == 2 // o-x/r-ab12/
+		if !strings.HasPrefix(p, org.ID+"/") {
+			continue
+		}
+		for _, m := range org.Members {
+			if root || strings.HasPrefix(m.Path, p) {
+				accounts = append(accounts, m.ID)
+			}
+		}
+	}
+	if len(accounts) == 0 && len(orgs) == 0 {
+		return b, nil
+	}
+	return b.With(accounts, orgs)
 }
 
 // orgTree lists the organization for list, each page once however many times the accounts
@@ -553,6 +579,10 @@ type orgTree struct {
 	units    map[string]*orgNode
 	accounts []orgtypes.Account // every account, once ListAccounts has been read
 	listed   bool
+	// members are the accounts listed so far, for the snapshot and the boundary; paths
+	// indexes them by id, with the OU path once a walk from a known path has found it.
+	members []world.Member
+	paths   map[string]int
 }
 
 type orgNode struct {
@@ -569,8 +599,25 @@ func (t *orgTree) call(api string) {
 	t.r.orgCalls["organizations:"+api]++
 }
 
-// all hands fn every account of the organization, from ListAccounts.
+// member records an account listed, with its OU path when known ("" otherwise).
+func (t *orgTree) member(a orgtypes.Account, path string) {
+	id := aws.ToString(a.Id)
+	i, ok := t.paths[id]
+	if !ok {
+		i = len(t.members)
+		t.paths[id] = i
+		t.members = append(t.members, world.Member{ID: id})
+	}
+	if path != "" {
+		t.members[i].Path = path
+	}
+}
+
+// all hands fn (if not nil) every account of the organization, from ListAccounts.
 func (t *orgTree) all(fn func(orgtypes.Account) error) error {
+	if fn == nil {
+		fn = func(orgtypes.Account) error { return nil }
+	}
 	if t.listed {
 		for _, a := range t.accounts {
 			if err := fn(a); err != nil {
@@ -589,6 +636,7 @@ func (t *orgTree) all(fn func(orgtypes.Account) error) error {
 		t.call("ListAccounts")
 		for _, a := range page.Accounts {
 			t.accounts = append(t.accounts, a)
+			t.member(a, "")
 			if err := fn(a); err != nil {
 				return err
 			}
@@ -598,9 +646,13 @@ func (t *orgTree) all(fn func(orgtypes.Account) error) error {
 	return nil
 }
 
-// walk hands fn every account under parent (an OU or the root) and its OUs, depth first,
-// each account as its page arrives.
-func (t *orgTree) walk(parent string, fn func(orgtypes.Account) error) error {
+// walk hands fn (if not nil) every account under parent (an OU or the root) and its OUs,
+// depth first, each account as its page arrives. path is parent's OU path when known (a
+// trusted path), "" when not (an OU of --ous); the accounts found get theirs from it.
+func (t *orgTree) walk(parent, path string, fn func(orgtypes.Account) error) error {
+	if fn == nil {
+		fn = func(orgtypes.Account) error { return nil }
+	}
 	n, ok := t.units[parent]
 	if !ok {
 		n = &orgNode{}
@@ -614,6 +666,7 @@ func (t *orgTree) walk(parent string, fn func(orgtypes.Account) error) error {
 			t.call("ListAccountsForParent")
 			for _, a := range page.Accounts {
 				n.accounts = append(n.accounts, a)
+				t.member(a, path)
 				if err := fn(a); err != nil {
 					return err
 				}
@@ -633,13 +686,18 @@ func (t *orgTree) walk(parent string, fn func(orgtypes.Account) error) error {
 		t.units[parent] = n
 	} else {
 		for _, a := range n.accounts {
+			t.member(a, path)
 			if err := fn(a); err != nil {
 				return err
 			}
 		}
 	}
 	for _, ch := range n.children {
-		if err := t.walk(ch, fn); err != nil {
+		childPath := ""
+		if path != "" {
+			childPath = path + ch + "/"
+		}
+		if err := t.walk(ch, childPath, fn); err != nil {
 			return err
 		}
 	}

@@ -380,3 +380,45 @@ func TestOrgScanOUs(t *testing.T) {
 		t.Errorf("scan of a missing OU: err = %v", err)
 	}
 }
+
+func TestOrganizationBoundary(t *testing.T) {
+	org := &world.Organization{ID: "o-test00000001", ManagementAccount: "111111111111", Members: []world.Member{
+		{ID: "111111111111"},
+		{ID: "222222222222", Path: "o-test00000001/r-test/ou-test-11111111/"},
+		{ID: "333333333333", Path: "o-test00000001/r-test/ou-test-11111111/ou-test-22222222/"},
+		{ID: "444444444444", Path: "o-test00000001/r-test/ou-test-33333333/"},
+	}}
+	for _, tc := range []struct {
+		name     string
+		paths    []string
+		trustOrg bool
+		accounts []string
+		orgs     []string
+	}{
+		{name: "nothing to widen"},
+		{name: "trust the organization", trustOrg: true, accounts: []string{"111111111111", "222222222222", "333333333333", "444444444444"}, orgs: []string{"o-test00000001"}},
+		{name: "an OU path and its sub-OUs", paths: []string{"o-test00000001/r-test/ou-test-11111111/"}, accounts: []string{"222222222222", "333333333333"}},
+		{name: "a sub-OU only", paths: []string{"o-test00000001/r-test/ou-test-11111111/ou-test-22222222/"}, accounts: []string{"333333333333"}},
+		{name: "the root is every member", paths: []string{"o-test00000001/r-test/"}, accounts: []string{"111111111111", "222222222222", "333333333333", "444444444444"}},
+		{name: "another organization's path", paths: []string{"o-other000001/r-test/ou-test-11111111/"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := access.NewBoundary(nil, nil)
+			if err == nil {
+				b, err = b.WithOrgPaths(tc.paths)
+			}
+			if err == nil {
+				b, err = OrganizationBoundary(b, org, tc.trustOrg)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := b.Accounts(); !slices.Equal(got, tc.accounts) {
+				t.Errorf("trusted accounts = %v, want %v", got, tc.accounts)
+			}
+			if got := b.Orgs(); !slices.Equal(got, tc.orgs) {
+				t.Errorf("trusted organizations = %v, want %v", got, tc.orgs)
+			}
+		})
+	}
+}

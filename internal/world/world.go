@@ -44,6 +44,18 @@ type Organization struct {
 	// OU tree (every account sits directly under a root whose id is derived: "r-" + first 4 chars after "o-").
 	Root  string               `json:"root,omitempty"`
 	Units []OrganizationalUnit `json:"units,omitempty"`
+	// Members are the organization's accounts as an organization scan listed them, so that
+	// judging its snapshot again trusts the same accounts (trust_organization, trusted OU
+	// paths) even when the snapshot holds only some of them. The simulator does not read
+	// them: it serves Accounts.
+	Members []Member `json:"members,omitempty"`
+}
+
+// Member is one account of the organization. Path is its aws:PrincipalOrgPaths value when
+// the scan walked the OU holding it, "" when it was only listed.
+type Member struct {
+	ID   string `json:"id"`
+	Path string `json:"path,omitempty"`
 }
 
 // OrganizationalUnit is one OU; Parent is the root id or another OU's id.
@@ -538,6 +550,14 @@ func (w *World) Validate() error {
 		}
 		if err := validateTree(o); err != nil {
 			return err
+		}
+		for i, m := range o.Members {
+			if !accountRE.MatchString(m.ID) {
+				return fmt.Errorf("organization.members[%d].id: expected a 12-digit account id, found %q", i, m.ID)
+			}
+			if m.Path != "" && (!strings.HasPrefix(m.Path, o.ID+"/") || !strings.HasSuffix(m.Path, "/")) {
+				return fmt.Errorf("organization.members[%d].path: expected the account's OU path, %s/r-.../ou-.../, found %q", i, o.ID, m.Path)
+			}
 		}
 	}
 	for i, a := range w.Accounts {

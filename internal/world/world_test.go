@@ -162,6 +162,11 @@ func TestValidateNamesThePlace(t *testing.T) {
 			`organization.id: expected an organization id like o-a1b2c3d4e5, found "o-short"`},
 		{"management account", func(w *world.World) { w.Organization.ManagementAccount = "9999" },
 			`organization.management_account: expected a 12-digit account id, found "9999"`},
+		{"member id", func(w *world.World) { w.Organization.Members = []world.Member{{ID: "111122223333"}, {ID: "12"}} },
+			`organization.members[1].id: expected a 12-digit account id, found "12"`},
+		{"member path", func(w *world.World) {
+			w.Organization.Members = []world.Member{{ID: "111122223333", Path: "o-other00000/r-ab12/"}}
+		}, `organization.members[0].path: expected the account's OU path, o-abcdefghij/r-.../ou-.../, found "o-other00000/r-ab12/"`},
 		{"root id", func(w *world.World) { w.Organization.Root = "r-ab" },
 			`organization.root: expected a root id like r-ab12 (r- and 4-32 lower-case letters or digits), found "r-ab"`},
 		{"root id upper case", func(w *world.World) { w.Organization.Root = "r-ABCD" },
