@@ -419,11 +419,12 @@ func RunOrg(ctx context.Context, o OrgOptions) (*OrgResult, error) {
 	for range accounts { // drain after an interrupt so the lister ends
 	}
 	wg.Wait()
-	if err := <-listErr; err != nil {
-		return nil, err
-	}
+	listed := <-listErr
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("scan interrupted: %w", err)
+		return nil, fmt.Errorf("scan interrupted: %w", context.Cause(ctx))
+	}
+	if listed != nil {
+		return nil, listed
 	}
 
 	// The organization's own gaps and skips (one at most per account) join the accounts'.
