@@ -152,8 +152,8 @@ func (s *Server) orgAccount(o *world.Organization, i int) orgAccountJSON {
 		JoinedMethod:    method,
 		JoinedTimestamp: float64(time.Date(2022, 3, 1, 12, 0, 0, 0, time.UTC).Unix() + int64(i)*86400),
 		Name:            firstNonEmpty(a.Name, a.ID),
-		State:           "ACTIVE",
-		Status:          "ACTIVE",
+		State:           firstNonEmpty(a.Status, "ACTIVE"),
+		Status:          firstNonEmpty(a.Status, "ACTIVE"),
 	}
 }
 

@@ -422,3 +422,26 @@ func TestOrganizationBoundary(t *testing.T) {
 		})
 	}
 }
+
+// TestOrgScanSkipsSuspendedAccounts: a suspended account's role cannot be assumed; it is
+// skipped and said so, not scanned and not a gap.
+func TestOrgScanSkipsSuspendedAccounts(t *testing.T) {
+	w := genOrg(4, -1)
+	suspended := w.Accounts[2].ID
+	w.Accounts[2].Status = "SUSPENDED"
+	sim := startSim(t, w, awssim.Options{})
+	res, err := RunOrg(context.Background(), orgOptions(t, sim))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := load(t, res)
+	if slices.Contains(s.Accounts, suspended) || len(s.Accounts) != 3 {
+		t.Errorf("accounts = %v, want the three active ones", s.Accounts)
+	}
+	if want := []finding.Skip{{Account: suspended, Reason: "account suspended"}}; !slices.Equal(s.Skipped, want) {
+		t.Errorf("skipped = %+v, want %+v", s.Skipped, want)
+	}
+	if len(s.Gaps) > 0 {
+		t.Errorf("gaps = %+v, want none", s.Gaps)
+	}
+}

@@ -138,6 +138,10 @@ type Account struct {
 	ID    string `json:"id"`
 	Name  string `json:"name,omitempty"`
 	Email string `json:"email,omitempty"`
+	// Status is the account's status in its organization as ListAccounts reports it:
+	// "" (ACTIVE), SUSPENDED or PENDING_CLOSURE. An organization scan skips the accounts
+	// that are not active: their roles cannot be assumed.
+	Status string `json:"status,omitempty"`
 	// Parent is the OU (or the root) the account sits in; "" means the root.
 	Parent string `json:"parent,omitempty"`
 	// AccessKeys map simulator credentials to this account; the simulator answers
@@ -509,6 +513,11 @@ func (w *World) Validate() error {
 	seenKey := map[string]bool{}
 	for i, a := range w.Accounts {
 		at := fmt.Sprintf("accounts[%d]", i)
+		switch a.Status {
+		case "", "ACTIVE", "SUSPENDED", "PENDING_CLOSURE":
+		default:
+			return fmt.Errorf("%s.status: expected ACTIVE, SUSPENDED or PENDING_CLOSURE, found %q", at, a.Status)
+		}
 		if !accountRE.MatchString(a.ID) {
 			return fmt.Errorf("%s.id: expected a 12-digit account id, found %q", at, a.ID)
 		}

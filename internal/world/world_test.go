@@ -160,6 +160,8 @@ func TestValidateNamesThePlace(t *testing.T) {
 			"accounts[0].regions[0].lambda_layers[0].versions[0].version: expected a unique version number >= 1, found 0"},
 		{"organization id", func(w *world.World) { w.Organization.ID = "o-short" },
 			`organization.id: expected an organization id like o-a1b2c3d4e5, found "o-short"`},
+		{"account status", func(w *world.World) { w.Accounts[1].Status = "CLOSED" },
+			`accounts[1].status: expected ACTIVE, SUSPENDED or PENDING_CLOSURE, found "CLOSED"`},
 		{"management account", func(w *world.World) { w.Organization.ManagementAccount = "9999" },
 			`organization.management_account: expected a 12-digit account id, found "9999"`},
 		{"member id", func(w *world.World) { w.Organization.Members = []world.Member{{ID: "111122223333"}, {ID: "12"}} },
