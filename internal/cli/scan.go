@@ -10,9 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -262,7 +260,7 @@ func runScan(ctx context.Context, ios *iostreams.IOStreams, o *scanOptions) erro
 	}
 	var prog *progress
 	if ios.StderrTTY && o.FromSnapshot == "" {
-		prog = newProgress(ios.ErrOut)
+		prog = newProgress(ios.ErrOut, ios.ErrWidth)
 		eo.Progress = prog.update
 	}
 
@@ -536,70 +534,6 @@ func writeInPlace(path string, write func(io.Writer) error) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
-}
-
-// progress draws one status line on a terminal's stderr: resources done per kind, summed
-// over regions, redrawn in place.
-type progress struct {
-	w     io.Writer
-	mu    sync.Mutex
-	state map[string]scan.Progress // by kind/region
-	last  time.Time
-	drawn bool
-}
-
-func newProgress(w io.Writer) *progress {
-	return &progress{w: w, state: map[string]scan.Progress{}}
-}
-
-func (p *progress) update(ev scan.Progress) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.state[ev.Account+"/"+ev.Kind+"/"+ev.Region] = ev
-	if time.Since(p.last) < 200*time.Millisecond && !ev.Finished {
-		return
-	}
-	p.last = time.Now()
-	type tally struct{ listed, done, regions, finished int }
-	byKind := map[string]*tally{}
-	for _, s := range p.state {
-		t := byKind[s.Kind]
-		if t == nil {
-			t = &tally{}
-			byKind[s.Kind] = t
-		}
-		t.listed += s.Listed
-		t.done += s.Done
-		t.regions++
-		if s.Finished {
-			t.finished++
-		}
-	}
-	names := make([]string, 0, len(byKind))
-	for k := range byKind {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	var parts []string
-	for _, k := range names {
-		t := byKind[k]
-		parts = append(parts, fmt.Sprintf("%s %d/%d (%d/%d regions)", k, t.done, t.listed, t.finished, t.regions))
-	}
-	fmt.Fprintf(p.w, "\r\x1b[Kscanning: %s", strings.Join(parts, " · "))
-	p.drawn = true
-}
-
-// finish clears the status line; it is safe on a nil progress (stderr not a terminal).
-func (p *progress) finish() {
-	if p == nil {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.drawn {
-		fmt.Fprint(p.w, "\r\x1b[K")
-		p.drawn = false
-	}
 }
 
 func jsonEncoder(w io.Writer) *json.Encoder {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -190,20 +191,43 @@ func TestPermissionsPolicy(t *testing.T) {
 }
 
 func TestProgressLine(t *testing.T) {
+	lastLine := func(out string) string { return out[strings.LastIndex(out, "\r\x1b[K")+4:] }
 	var buf strings.Builder
-	p := newProgress(&buf)
+	p := newProgress(&buf, 200)
 	p.update(scan.Progress{Account: "1", Region: "us-east-1", Kind: "lambda-function", Listed: 10, Done: 4})
 	p.update(scan.Progress{Account: "1", Region: "eu-west-1", Kind: "lambda-function", Listed: 5, Done: 5, Finished: true})
 	p.update(scan.Progress{Account: "1", Region: "global", Kind: "iam-role", Listed: 3, Done: 3, Finished: true})
-	p.finish()
-	out := buf.String()
-	last := out[strings.LastIndex(out, "scanning:"):]
-	if !strings.Contains(last, "iam-role 3/3 (1/1 regions) · lambda-function 9/15 (1/2 regions)") {
-		t.Errorf("progress line %q", last)
+	if got, want := lastLine(buf.String()), "scanning: 12/18 resources · 2/3 kind-regions · left: lambda-function 9/15"; got != want {
+		t.Errorf("one account:\n got %q\nwant %q", got, want)
 	}
-	if !strings.HasSuffix(out, "\r\x1b[K") {
-		t.Errorf("finish does not clear the line: %q", out)
+
+	// An organization: a finished account is folded into the totals and forgotten.
+	p.update(scan.Progress{Account: "2", Region: "global", Kind: "iam-role", Listed: 2000, Done: 0})
+	p.update(scan.Progress{Account: "1", Finished: true})
+	if got, want := lastLine(buf.String()), "scanning: accounts 1 done, 1 in flight · 12/2,018 resources · 0/1 kind-regions · left: iam-role 0/2,000"; got != want {
+		t.Errorf("organization:\n got %q\nwant %q", got, want)
+	}
+	for k := range p.state {
+		if k.account == "1" {
+			t.Errorf("the finished account's %s/%s is still held", k.kind, k.region)
+		}
+	}
+
+	p.finish()
+	if !strings.HasSuffix(buf.String(), "\r\x1b[K") {
+		t.Errorf("finish does not clear the line: %q", buf.String())
 	}
 	var nilProgress *progress
 	nilProgress.finish() // stderr not a terminal: no progress, and finish must be safe
+
+	// A line wider than the terminal would wrap and scroll on every redraw: it is cut.
+	buf.Reset()
+	narrow := newProgress(&buf, 40)
+	for _, k := range []string{"lambda-function", "ses-identity", "sqs-queue", "sns-topic"} {
+		narrow.update(scan.Progress{Account: "1", Region: "us-east-1", Kind: k, Listed: 5, Done: 1, Finished: true})
+		narrow.update(scan.Progress{Account: "1", Region: "eu-west-1", Kind: k, Listed: 5, Done: 1})
+	}
+	if got := lastLine(buf.String()); utf8.RuneCountInString(got) != 39 || !strings.HasSuffix(got, "…") {
+		t.Errorf("narrow terminal: %d columns %q, want 39 ending in …", utf8.RuneCountInString(got), got)
+	}
 }

@@ -21,6 +21,9 @@ type IOStreams struct {
 	// are drawn only for people.
 	StdoutTTY bool
 	StderrTTY bool
+	// ErrWidth is stderr's width in columns when it is a terminal (0 otherwise): a status
+	// line longer than the terminal wraps, and redrawing it then scrolls the screen.
+	ErrWidth int
 	// Color is false when NO_COLOR is set or stdout is not a terminal.
 	Color bool
 }
@@ -30,12 +33,17 @@ func System() *IOStreams {
 	outTTY := isTerminal(os.Stdout)
 	errTTY := isTerminal(os.Stderr)
 	_, noColor := os.LookupEnv("NO_COLOR")
+	width := 0
+	if errTTY {
+		width, _, _ = term.GetSize(int(os.Stderr.Fd()))
+	}
 	return &IOStreams{
 		In:        os.Stdin,
 		Out:       os.Stdout,
 		ErrOut:    os.Stderr,
 		StdoutTTY: outTTY,
 		StderrTTY: errTTY && os.Getenv("CI") == "",
+		ErrWidth:  width,
 		Color:     outTTY && !noColor,
 	}
 }

@@ -726,7 +726,12 @@ func (r *orgRun) scanAccount(ctx context.Context, a orgAccount, ready <-chan str
 	o.httpClient = r.ctl.base.HTTPClient
 	o.ready, o.boundary = ready, r.boundary
 	o.Progress = r.o.Progress
-	name := a.id
+	name, doneID := a.id, a.id
+	defer func() {
+		if r.o.Progress != nil {
+			r.o.Progress(Progress{Account: doneID, Finished: true})
+		}
+	}()
 	if a.profile != nil {
 		name = a.profile.Name
 		o.Config = a.profile.Config
@@ -771,6 +776,7 @@ func (r *orgRun) scanAccount(ctx context.Context, a orgAccount, ready <-chan str
 		return
 	}
 	id := w.Accounts[0].ID
+	doneID = id
 	part := filepath.Join(r.o.Dir, id+".json")
 	acct := w.Accounts[0]
 	acct.AccessKeys = nil

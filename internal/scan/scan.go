@@ -63,7 +63,9 @@ type Options struct {
 	boundary   func() access.Boundary
 }
 
-// Progress is one kind's progress in one region ("global" for global kinds).
+// Progress is one kind's progress in one region ("global" for global kinds). In an
+// organization scan, an event with no Kind and Finished set says the account is done
+// (scanned, or a gap), so that a display can drop what it holds of it.
 type Progress struct {
 	Account, Region, Kind string
 	Listed, Done          int
