@@ -257,6 +257,8 @@ func runScan(ctx context.Context, ios *iostreams.IOStreams, o *scanOptions) erro
 		RequestTimeout: o.RequestTimeout,
 		Logger:         slog.Default(),
 		Version:        Version,
+		// A scan of one account looks its organization up; --org settles it itself.
+		TrustOrganization: st.trustOrg,
 	}
 	var prog *progress
 	if ios.StderrTTY && o.FromSnapshot == "" {
@@ -291,7 +293,8 @@ func runScan(ctx context.Context, ios *iostreams.IOStreams, o *scanOptions) erro
 		}
 		// The snapshot of an organization scan records the members it listed: the same
 		// trust settings trust the same accounts offline.
-		if org := snapshotOrganization(w); org != nil {
+		org := snapshotOrganization(w)
+		if org != nil {
 			if eo.Boundary, err = scan.OrganizationBoundary(eo.Boundary, org, st.trustOrg); err != nil {
 				return withExit(ExitError, err)
 			}
@@ -299,6 +302,9 @@ func runScan(ctx context.Context, ios *iostreams.IOStreams, o *scanOptions) erro
 		doc, err = scan.Judge(w, eo)
 		if err != nil {
 			return withExit(ExitError, fmt.Errorf("judge %s: %w", o.FromSnapshot, err))
+		}
+		if st.trustOrg && org == nil {
+			doc.Notices = append(doc.Notices, "trust_organization: the snapshot records no organization; only the configured boundary applies")
 		}
 		collected = w
 	case o.Demo:
@@ -329,9 +335,6 @@ func runScan(ctx context.Context, ios *iostreams.IOStreams, o *scanOptions) erro
 		}
 	}
 	prog.finish()
-	if st.trustOrg && orgRes == nil && (collected == nil || collected.Organization == nil) {
-		doc.Notices = append(doc.Notices, "trust_organization applies to organization scans (--org) and their snapshots; this scan trusted only the configured accounts and organizations")
-	}
 
 	if o.SaveSnapshot != "" && orgRes != nil {
 		if err := writeFileAtomic(o.SaveSnapshot, orgRes.WriteSnapshot); err != nil {

@@ -445,3 +445,82 @@ func TestOrgScanSkipsSuspendedAccounts(t *testing.T) {
 		t.Errorf("gaps = %+v, want none", s.Gaps)
 	}
 }
+
+// TestOneAccountTrustsItsOrganization: with TrustOrganization, a scan of one account looks
+// its organization up. The management account's credentials list the members, which are
+// then trusted; a member's cannot, so only the organization id is trusted and a notice says
+// why; an account outside any organization gets a notice too.
+func TestOneAccountTrustsItsOrganization(t *testing.T) {
+	w := genOrg(4, -1)
+	var ids []string
+	for _, a := range w.Accounts {
+		ids = append(ids, a.ID)
+	}
+	sim := startSim(t, w, awssim.Options{})
+	scanAs := func(key string) *finding.Scan {
+		t.Helper()
+		o := options(t, sim)
+		o.Config = sim.Config(key, "us-east-1")
+		b, err := access.NewBoundary(nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Boundary, o.TrustOrganization = b, true
+		s, snap, err := Run(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if snap.Organization == nil && len(s.Boundary.TrustedOrgs) > 0 {
+			t.Errorf("the snapshot does not record the organization the boundary trusts")
+		}
+		return s
+	}
+	untrustedSiblings := func(s *finding.Scan) (n int) {
+		for _, f := range s.Findings {
+			for _, a := range f.Accounts {
+				if slices.Contains(ids, a) {
+					n++
+				}
+			}
+		}
+		return n
+	}
+
+	mgmt := scanAs(awssim.GenAccessKey(0))
+	if !slices.Equal(mgmt.Boundary.TrustedAccounts, ids) || !slices.Equal(mgmt.Boundary.TrustedOrgs, []string{awssim.GenOrgID}) {
+		t.Errorf("management account: trusted %v and %v, want the members %v and %s", mgmt.Boundary.TrustedAccounts, mgmt.Boundary.TrustedOrgs, ids, awssim.GenOrgID)
+	}
+	if n := untrustedSiblings(mgmt); n != 0 || len(mgmt.Notices) != 0 {
+		t.Errorf("management account: %d findings name a member, notices %q", n, mgmt.Notices)
+	}
+	for _, api := range []string{"organizations:DescribeOrganization", "organizations:ListAccounts"} {
+		if c, m := mgmt.Stats.Calls[api], mgmt.Stats.MinimalCalls[api]; c != 1 || m != 1 {
+			t.Errorf("%s: %d calls, %d minimal; want 1", api, c, m)
+		}
+	}
+
+	member := scanAs(awssim.GenAccessKey(2))
+	if len(member.Boundary.TrustedAccounts) != 0 || !slices.Equal(member.Boundary.TrustedOrgs, []string{awssim.GenOrgID}) {
+		t.Errorf("member account: trusted %v and %v, want only %s", member.Boundary.TrustedAccounts, member.Boundary.TrustedOrgs, awssim.GenOrgID)
+	}
+	if len(member.Notices) != 1 || !strings.Contains(member.Notices[0], "organizations:ListAccounts") {
+		t.Errorf("member account: notices %q, want one saying the accounts could not be listed", member.Notices)
+	}
+	if untrustedSiblings(member) == 0 {
+		t.Errorf("member account: no finding names a sibling; the generated mix grants some")
+	}
+
+	alone := genOrg(1, -1)
+	alone.Organization = nil
+	solo := startSim(t, alone, awssim.Options{})
+	o := options(t, solo)
+	o.Config = solo.Config(awssim.GenAccessKey(0), "us-east-1")
+	o.TrustOrganization = true
+	s, _, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Notices) != 1 || !strings.Contains(s.Notices[0], "belongs to no organization") {
+		t.Errorf("account outside any organization: notices %q", s.Notices)
+	}
+}

@@ -54,6 +54,11 @@ type Options struct {
 	Logger   *slog.Logger
 	// Version is recorded as the tool version in the scan document.
 	Version string
+	// TrustOrganization trusts the organization the scanned account belongs to, and its
+	// accounts when the credentials may list them (the management account or a delegated
+	// administrator); what could not be read is said in a notice. An organization scan
+	// settles its boundary itself (OrgOptions.TrustOrganization).
+	TrustOrganization bool
 
 	// An organization scan shares one HTTP client between its accounts, and judges an
 	// account only once the organization is listed (ready closed), against the boundary
@@ -161,6 +166,23 @@ func run(ctx context.Context, o Options) (*finding.Scan, *world.World, *engine, 
 	}
 
 	w := &world.World{SchemaVersion: world.SchemaVersion, Accounts: []world.Account{acct}}
+	var notices []string
+	var orgPages map[string]int64
+	if o.TrustOrganization && o.ready == nil {
+		org, notice, pages := e.ownOrganization(acctID)
+		orgPages = pages
+		if notice != "" {
+			notices = append(notices, notice)
+		}
+		if org != nil {
+			// The snapshot keeps the organization and its members, so that judging it
+			// again trusts the same accounts.
+			w.Organization = org
+			if o.Boundary, err = OrganizationBoundary(o.Boundary, org, true); err != nil {
+				return nil, nil, nil, err
+			}
+		}
+	}
 	if o.ready != nil {
 		select {
 		case <-o.ready:
@@ -178,6 +200,10 @@ func run(ctx context.Context, o Options) (*finding.Scan, *world.World, *engine, 
 	w.Gaps = slices.Clone(e.gaps)
 	s.StartedAt, s.FinishedAt = started.UTC(), time.Now().UTC()
 	s.Stats = e.statsFor(w, ks, s.FinishedAt.Sub(started))
+	for api, n := range orgPages {
+		s.Stats.MinimalCalls[api] += n
+	}
+	s.Notices = append(s.Notices, notices...)
 	s.Sort()
 	return s, w, e, nil
 }

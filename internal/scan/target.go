@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/account"
 	accounttypes "github.com/aws/aws-sdk-go-v2/service/account/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/trustaudit/trustaudit/internal/finding"
@@ -147,4 +149,40 @@ func (e *engine) listRegions() ([]scanRegion, error) {
 func sortRegions(rs []scanRegion) []scanRegion {
 	sort.Slice(rs, func(i, j int) bool { return rs[i].name < rs[j].name })
 	return rs
+}
+
+// ownOrganization finds the organization the scanned account belongs to, for
+// TrustOrganization in a scan of one account: DescribeOrganization (any member may call
+// it), then ListAccounts, which only the management account or a delegated administrator
+// may. What could not be found is said in a notice, never a gap: it can only make the
+// boundary narrower, so findings are over-reported, not missed. pages counts the calls
+// made, each one the scan needed.
+func (e *engine) ownOrganization(acct string) (org *world.Organization, notice string, pages map[string]int64) {
+	pages = map[string]int64{}
+	l := e.lane("", controlRegion, e.globalRegion(), laneOrgs)
+	c := organizations.NewFromConfig(l.cfg)
+	pages["organizations:DescribeOrganization"]++
+	out, err := c.DescribeOrganization(l.reg.ctx, &organizations.DescribeOrganizationInput{})
+	if err != nil || out.Organization == nil {
+		var notInUse *orgtypes.AWSOrganizationsNotInUseException
+		if errors.As(err, &notInUse) {
+			return nil, fmt.Sprintf("trust_organization: account %s belongs to no organization; only the configured boundary applies", acct), pages
+		}
+		return nil, fmt.Sprintf("trust_organization: the account's organization could not be read (organizations:DescribeOrganization: %s); only the configured boundary applies", errorText(err)), pages
+	}
+	org = &world.Organization{ID: aws.ToString(out.Organization.Id), ManagementAccount: aws.ToString(out.Organization.MasterAccountId)}
+	var members []world.Member
+	p := organizations.NewListAccountsPaginator(c, &organizations.ListAccountsInput{})
+	for p.HasMorePages() {
+		pages["organizations:ListAccounts"]++
+		page, err := p.NextPage(l.reg.ctx)
+		if err != nil {
+			return org, fmt.Sprintf("trust_organization: trusted organization %s, but its accounts could not be listed (organizations:ListAccounts, which needs the management account or a delegated administrator: %s); accounts of the organization named as principals are trusted only when trusted_accounts lists them", org.ID, errorText(err)), pages
+		}
+		for _, a := range page.Accounts {
+			members = append(members, world.Member{ID: aws.ToString(a.Id)})
+		}
+	}
+	org.Members = members
+	return org, "", pages
 }
