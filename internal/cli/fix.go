@@ -166,7 +166,9 @@ func runFix(ctx context.Context, ios *iostreams.IOStreams, o *fixOptions) error 
 		if err != nil {
 			return err
 		}
-		eo := scan.Options{Regions: st.cfg.Regions, Kinds: st.cfg.Kinds, Boundary: st.boundary, RateScale: so.RateScale, Logger: slog.Default(), Version: Version}
+		// The same boundary a scan with this configuration judges against, trust_organization
+		// included: fix must never remove a grant the user's scan calls trusted.
+		eo := scan.Options{Regions: st.cfg.Regions, Kinds: st.cfg.Kinds, Boundary: st.boundary, TrustOrganization: st.trustOrg, RateScale: so.RateScale, Logger: slog.Default(), Version: Version}
 		if so.Demo {
 			sim, err := awssim.Start(awssim.Options{World: awssim.DemoWorld(), TimeScale: demoRateScale})
 			if err != nil {

@@ -45,7 +45,12 @@ func fixWorld() *world.World {
 // fixCLI points the SDK's default chain at a simulator and works in a temporary directory.
 func fixCLI(t *testing.T) (*awssim.Server, string) {
 	t.Helper()
-	sim, err := awssim.Start(awssim.Options{World: fixWorld(), NoQuotas: true})
+	return fixCLIWith(t, fixWorld())
+}
+
+func fixCLIWith(t *testing.T, w *world.World) (*awssim.Server, string) {
+	t.Helper()
+	sim, err := awssim.Start(awssim.Options{World: w, NoQuotas: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,5 +270,21 @@ func TestFixScansFirst(t *testing.T) {
 	if after.Accounts[0].IAM.Roles[0].AssumeRolePolicy != before.Accounts[0].IAM.Roles[0].AssumeRolePolicy ||
 		after.Accounts[0].Regions[0].SESIdentities[0].Policies["send"] != before.Accounts[0].Regions[0].SESIdentities[0].Policies["send"] {
 		t.Errorf("a kind that was not asked for was changed")
+	}
+}
+
+// TestFixTrustsTheOrganization: with trust_organization in the config file, fix judges as
+// scan does and leaves the grant to a sibling account of the organization alone.
+func TestFixTrustsTheOrganization(t *testing.T) {
+	w := fixWorld()
+	w.Organization = &world.Organization{ID: "o-fixfix00001", ManagementAccount: fixOwner}
+	w.Accounts = append(w.Accounts, world.Account{ID: fixTrusted, Regions: []world.Region{{Name: "us-east-1"}}})
+	_, dir := fixCLIWith(t, w)
+	if err := os.WriteFile(filepath.Join(dir, "trustaudit.yaml"), []byte("trust_organization: true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := fixRun(t, "fix", "--rate-scale", "1000", "--regions", "us-east-1", "--kinds", "lambda-function")
+	if code != ExitOK || !strings.Contains(out, "1 removal(s)") || !strings.Contains(out, `remove statement(s) "out", each`) {
+		t.Fatalf("plan: exit %d: %s\n%s", code, stderr, out)
 	}
 }

@@ -142,7 +142,8 @@ type settings struct {
 	cfg      *config.Config
 	boundary access.Boundary
 	format   string
-	// trustOrg: trust the organization an organization scan lists.
+	// trustOrg: trust the scanned account's organization (under --org, the organization
+	// listed), as trust_organization or --trust-organization ask.
 	trustOrg bool
 }
 

@@ -187,6 +187,9 @@ func runTrail(ctx context.Context, ios *iostreams.IOStreams, opts *trailOptions)
 	}
 
 	doc := det.Scan(Version)
+	if st.trustOrg {
+		doc.Notices = append(doc.Notices, "trust_organization: trail does not look the organization up; name its id in trusted_orgs (and its accounts in trusted_accounts) to trust it here")
+	}
 	if !w.Since.IsZero() || !w.Until.IsZero() {
 		doc.Notices = append(doc.Notices, "window: "+describeWindow(w))
 	}
