@@ -2,9 +2,10 @@ package access
 
 import (
 	"fmt"
-	"github.com/trustaudit/trustaudit/internal/finding"
 	"slices"
 	"strings"
+
+	"github.com/trustaudit/trustaudit/internal/finding"
 )
 
 // Boundary is the set of accounts, organizations and organizational-unit subtrees the user

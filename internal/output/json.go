@@ -54,8 +54,8 @@ func JSONStream(w io.Writer, head *finding.Scan, l Lists) error {
 	doc := *head
 	// Empty lists are written as [] rather than null so that consumers (jq, other languages)
 	// can iterate without a null check.
-	doc.Boundary.TrustedAccounts = nonNilSlice(doc.Boundary.TrustedAccounts)
-	doc.Boundary.TrustedOrgs = nonNilSlice(doc.Boundary.TrustedOrgs)
+	doc.Boundary.TrustedAccounts = nonNil(doc.Boundary.TrustedAccounts)
+	doc.Boundary.TrustedOrgs = nonNil(doc.Boundary.TrustedOrgs)
 	if doc.Resources == nil {
 		doc.Resources = map[string]int{}
 	}
@@ -189,11 +189,4 @@ func isEmpty(v reflect.Value) bool {
 		return v.Float() == 0
 	}
 	return false
-}
-
-func nonNilSlice(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
