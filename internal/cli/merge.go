@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"os"
 
@@ -43,20 +42,12 @@ Exit status as scan's: 0 clean and complete; 3 unsuppressed findings; 2 no findi
 			if err != nil {
 				return withExit(ExitError, err)
 			}
-			if err := emitOrg(ios, out, "json", res, output.Options{}); err != nil {
+			// The verdict is taken from the findings as they are written, not in a second
+			// pass over the runs.
+			failed, g := false, &gate{}
+			err = emitOrg(ios, out, "json", res, output.Options{}, func(f *finding.Finding) { failed = failed || g.fails(*f) })
+			if err != nil {
 				return withExit(ExitError, fmt.Errorf("write the merged document: %w", err))
-			}
-			failed := false
-			g := &gate{}
-			err = res.Findings(func(f *finding.Finding) error {
-				if g.fails(*f) {
-					failed = true
-					return errStop
-				}
-				return nil
-			})
-			if err != nil && !errors.Is(err, errStop) {
-				return withExit(ExitError, err)
 			}
 			return withExit(verdict(failed, res.GapCount() > 0), nil)
 		},
@@ -64,6 +55,3 @@ Exit status as scan's: 0 clean and complete; 3 unsuppressed findings; 2 no findi
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write the merged document to `file` (atomically) instead of stdout")
 	return cmd
 }
-
-// errStop ends a walk over findings early; it never reaches the user.
-var errStop = errors.New("stop")

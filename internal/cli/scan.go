@@ -348,7 +348,7 @@ func runScan(ctx context.Context, ios *iostreams.IOStreams, o *scanOptions) erro
 	}
 	ropts := output.Options{ShowSuppressed: o.ShowSupp, Color: ios.Color, Stats: o.Stats}
 	if orgRes != nil {
-		if err := emitOrg(ios, o.Output, st.format, orgRes, ropts); err != nil {
+		if err := emitOrg(ios, o.Output, st.format, orgRes, ropts, nil); err != nil {
 			return withExit(ExitError, err)
 		}
 		return withExit(verdict(g.failed, orgRes.GapCount() > 0), nil)

@@ -184,10 +184,19 @@ func runOrgScan(ctx context.Context, o *scanOptions, eo scan.Options, trustOrg b
 // emitOrg writes an organization's document: json straight from the runs on disk, so that
 // the largest organization is written in the memory of one account; the other formats are
 // made for people and render the document read into memory (or render the saved json later
-// with trustaudit report).
-func emitOrg(ios *iostreams.IOStreams, path, format string, res *scan.OrgResult, ropts output.Options) error {
+// with trustaudit report). seen, if not nil, sees every finding as it is written.
+func emitOrg(ios *iostreams.IOStreams, path, format string, res *scan.OrgResult, ropts output.Options, seen func(*finding.Finding)) error {
+	findings := res.Findings
+	if seen != nil {
+		findings = func(fn func(*finding.Finding) error) error {
+			return res.Findings(func(f *finding.Finding) error {
+				seen(f)
+				return fn(f)
+			})
+		}
+	}
 	if format == "json" {
-		lists := output.Lists{Findings: res.Findings, Gaps: res.Gaps, Skipped: res.Skipped}
+		lists := output.Lists{Findings: findings, Gaps: res.Gaps, Skipped: res.Skipped}
 		return emitWith(ios, path, ropts, func(w io.Writer, _ output.Options) error {
 			return output.JSONStream(w, res.Scan, lists)
 		})
@@ -195,6 +204,11 @@ func emitOrg(ios *iostreams.IOStreams, path, format string, res *scan.OrgResult,
 	doc, err := res.Load()
 	if err != nil {
 		return err
+	}
+	if seen != nil {
+		for i := range doc.Findings {
+			seen(&doc.Findings[i])
+		}
 	}
 	render, err := output.Lookup(format)
 	if err != nil {

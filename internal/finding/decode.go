@@ -39,29 +39,17 @@ func Decode(r io.Reader, sinks Sinks) (*Scan, error) {
 		key, _ := t.(string)
 		switch key {
 		case "findings":
+			keep := sink(sinks.Finding)
 			err = eachItem(dec, key, func(i int, f *Finding) error {
 				if f.ID == "" {
 					return fmt.Errorf("findings[%d] (%s %s): missing id", i, f.Rule, f.ResourceARN)
 				}
-				if sinks.Finding == nil {
-					return nil
-				}
-				return sinks.Finding(f)
+				return keep(f)
 			})
 		case "gaps":
-			err = eachItem(dec, key, func(_ int, g *Gap) error {
-				if sinks.Gap == nil {
-					return nil
-				}
-				return sinks.Gap(g)
-			})
+			err = eachItem(dec, key, func(_ int, g *Gap) error { return sink(sinks.Gap)(g) })
 		case "skipped":
-			err = eachItem(dec, key, func(_ int, k *Skip) error {
-				if sinks.Skip == nil {
-					return nil
-				}
-				return sinks.Skip(k)
-			})
+			err = eachItem(dec, key, func(_ int, k *Skip) error { return sink(sinks.Skip)(k) })
 		default:
 			var raw json.RawMessage
 			if err = dec.Decode(&raw); err != nil {
@@ -91,6 +79,14 @@ func Decode(r io.Reader, sinks Sinks) (*Scan, error) {
 		return nil, fmt.Errorf("schema_version %d is newer than this trustaudit reads (%d): upgrade trustaudit", s.SchemaVersion, SchemaVersion)
 	}
 	return &s, nil
+}
+
+// sink is fn, or a sink that drops the item when fn is nil.
+func sink[T any](fn func(*T) error) func(*T) error {
+	if fn == nil {
+		return func(*T) error { return nil }
+	}
+	return fn
 }
 
 // eachItem reads the list value of key (null is an empty list) one item at a time.
