@@ -258,7 +258,8 @@ func runScan(ctx context.Context, ios *iostreams.IOStreams, o *scanOptions) erro
 		RequestTimeout: o.RequestTimeout,
 		Logger:         slog.Default(),
 		Version:        Version,
-		// A scan of one account looks its organization up; --org settles it itself.
+		// A scan of one account looks its organization up, a snapshot's is in it; --org
+		// settles it itself.
 		TrustOrganization: st.trustOrg,
 	}
 	var prog *progress
@@ -292,20 +293,9 @@ func runScan(ctx context.Context, ios *iostreams.IOStreams, o *scanOptions) erro
 		if err != nil {
 			return withExit(ExitError, err)
 		}
-		// The snapshot of an organization scan records the members it listed: the same
-		// trust settings trust the same accounts offline.
-		org := snapshotOrganization(w)
-		if org != nil {
-			if eo.Boundary, err = scan.OrganizationBoundary(eo.Boundary, org, st.trustOrg); err != nil {
-				return withExit(ExitError, err)
-			}
-		}
 		doc, err = scan.Judge(w, eo)
 		if err != nil {
 			return withExit(ExitError, fmt.Errorf("judge %s: %w", o.FromSnapshot, err))
-		}
-		if st.trustOrg && org == nil {
-			doc.Notices = append(doc.Notices, "trust_organization: the snapshot records no organization; only the configured boundary applies")
 		}
 		collected = w
 	case o.Demo:
@@ -398,26 +388,6 @@ func loadAWSConfig(ctx context.Context, o *scanOptions) (aws.Config, error) {
 		return aws.Config{}, usageError(errors.New("--external-id needs --role-arn or --org"))
 	}
 	return cfg, nil
-}
-
-// snapshotOrganization is the organization a snapshot records, with its accounts among the
-// members (a snapshot written before members were recorded lists only its accounts).
-func snapshotOrganization(w *world.World) *world.Organization {
-	if w.Organization == nil {
-		return nil
-	}
-	org := *w.Organization
-	org.Members = slices.Clone(org.Members)
-	listed := map[string]bool{}
-	for _, m := range org.Members {
-		listed[m.ID] = true
-	}
-	for _, a := range w.Accounts {
-		if !listed[a.ID] {
-			org.Members = append(org.Members, world.Member{ID: a.ID})
-		}
-	}
-	return &org
 }
 
 // saveSnapshot writes what was collected. A world can carry access keys (the simulator's

@@ -29,10 +29,21 @@ func Judge(w *world.World, o Options) (*finding.Scan, error) {
 		w = onlyRegions(w, o.Regions)
 	}
 	now := time.Now().UTC()
+	// The snapshot of an organization records the members its scan listed: the same trust
+	// settings trust the same accounts offline.
+	var notices []string
+	if org := snapshotOrganization(w); org != nil {
+		if o.Boundary, err = OrganizationBoundary(o.Boundary, org, o.TrustOrganization); err != nil {
+			return nil, err
+		}
+	} else if o.TrustOrganization {
+		notices = append(notices, "trust_organization: the snapshot records no organization; only the configured boundary applies")
+	}
 	s, err := judge(w, o, ks)
 	if err != nil {
 		return nil, err
 	}
+	s.Notices = append(s.Notices, notices...)
 	for _, g := range w.Gaps {
 		if (len(o.Regions) == 0 || slices.Contains(o.Regions, g.Region) || g.Region == kinds.GlobalRegion) &&
 			(g.Kind == "" || g.Kind == "*" || slices.Contains(s.Kinds, g.Kind)) {
@@ -42,6 +53,26 @@ func Judge(w *world.World, o Options) (*finding.Scan, error) {
 	s.StartedAt, s.FinishedAt = now, now
 	s.Sort()
 	return s, nil
+}
+
+// snapshotOrganization is the organization a snapshot records, with its accounts among the
+// members (a snapshot written before members were recorded lists only its accounts).
+func snapshotOrganization(w *world.World) *world.Organization {
+	if w.Organization == nil {
+		return nil
+	}
+	org := *w.Organization
+	org.Members = slices.Clone(org.Members)
+	listed := map[string]bool{}
+	for _, m := range org.Members {
+		listed[m.ID] = true
+	}
+	for _, a := range w.Accounts {
+		if !listed[a.ID] {
+			org.Members = append(org.Members, world.Member{ID: a.ID})
+		}
+	}
+	return &org
 }
 
 func onlyRegions(w *world.World, regions []string) *world.World {

@@ -56,8 +56,9 @@ type Options struct {
 	Version string
 	// TrustOrganization trusts the organization the scanned account belongs to, and its
 	// accounts when the credentials may list them (the management account or a delegated
-	// administrator); what could not be read is said in a notice. An organization scan
-	// settles its boundary itself (OrgOptions.TrustOrganization).
+	// administrator); what could not be read is said in a notice. Judge takes them from the
+	// snapshot. An organization scan settles its boundary itself
+	// (OrgOptions.TrustOrganization).
 	TrustOrganization bool
 
 	// An organization scan shares one HTTP client between its accounts, and judges an
