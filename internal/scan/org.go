@@ -19,7 +19,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
@@ -290,8 +289,8 @@ type orgRun struct {
 	perAcct  map[string]*finding.Stats
 	bound    access.Boundary
 	org      *world.Organization
-	pages    int // organizations pages read so far
-	orgCalls map[string]int64
+	pages    int              // organizations pages read, once the list is done
+	orgCalls map[string]int64 // by API, once the list is done
 	assumed  int
 	regions  map[string]bool
 	resource map[string]int
@@ -321,7 +320,7 @@ func RunOrg(ctx context.Context, o OrgOptions) (*OrgResult, error) {
 	defer ctl.close()
 	r := &orgRun{
 		o: o, ctl: ctl, ks: ks, perAcct: map[string]*finding.Stats{}, bound: o.Boundary, started: map[string]float64{},
-		regions: map[string]bool{}, resource: map[string]int{}, orgCalls: map[string]int64{},
+		regions: map[string]bool{}, resource: map[string]int{},
 		doc: &finding.Scan{
 			SchemaVersion: finding.SchemaVersion,
 			Tool:          finding.Tool{Name: "trustaudit", Version: o.Version},
@@ -448,15 +447,11 @@ func RunOrg(ctx context.Context, o OrgOptions) (*OrgResult, error) {
 // describe finds the organization and the caller's partition: the roles to assume are
 // named in it.
 func (r *orgRun) describe() error {
-	l := r.ctl.lane("", controlRegion, r.ctl.globalRegion(), laneOrgs)
-	out, err := organizations.NewFromConfig(l.cfg).DescribeOrganization(l.reg.ctx, &organizations.DescribeOrganizationInput{})
+	org, err := describeOrganization(r.ctl.lane("", controlRegion, r.ctl.globalRegion(), laneOrgs))
 	if err != nil {
 		return fmt.Errorf("describe the organization (organizations:DescribeOrganization): %s; without AWS Organizations, name one profile per account with --profiles", errorText(err))
 	}
-	if out.Organization == nil {
-		return errors.New("describe the organization: no organization in the answer")
-	}
-	r.org = &world.Organization{ID: aws.ToString(out.Organization.Id), ManagementAccount: aws.ToString(out.Organization.MasterAccountId)}
+	r.org = org
 	r.part = kinds.Partition(r.ctl.homeRegion())
 	sl := r.ctl.lane("", controlRegion, r.ctl.homeRegion(), laneSTS)
 	r.sts = sts.NewFromConfig(sl.cfg)
@@ -472,6 +467,7 @@ func (r *orgRun) describe() error {
 func (r *orgRun) list(out chan<- orgAccount) error {
 	only := setOf(r.o.Accounts)
 	exclude := setOf(r.o.Exclude)
+	t := newOrgTree(r.ctl.lane("", controlRegion, r.ctl.globalRegion(), laneOrgs))
 	sent := map[string]bool{}
 	send := func(a orgtypes.Account) error {
 		id := aws.ToString(a.Id)
@@ -485,17 +481,13 @@ func (r *orgRun) list(out chan<- orgAccount) error {
 			r.mu.Unlock()
 			return nil
 		}
-		r.mu.Lock()
-		page := r.pages
-		r.mu.Unlock()
 		select {
-		case out <- orgAccount{id: id, page: page}:
+		case out <- orgAccount{id: id, page: t.pages}:
 			return nil
 		case <-r.ctl.ctx.Done():
 			return context.Cause(r.ctl.ctx)
 		}
 	}
-	t := &orgTree{r: r, lane: r.ctl.lane("", controlRegion, r.ctl.globalRegion(), laneOrgs), units: map[string]*orgNode{}, paths: map[string]int{}}
 	if len(r.o.OUs) == 0 {
 		if err := t.all(send); err != nil {
 			return err
@@ -514,15 +506,15 @@ func (r *orgRun) list(out chan<- orgAccount) error {
 		}
 	}
 	for _, p := range r.bound.OrgPaths() {
-		segs := strings.Split(strings.TrimSuffix(p, "/"), "/")
-		if segs[0] != r.org.ID || r.o.TrustOrganization {
+		node, root, ok := pathNode(r.org.ID, p)
+		if !ok || r.o.TrustOrganization {
 			continue // another organization's accounts cannot be listed; or all are trusted
 		}
 		var err error
-		if len(segs) == 2 {
-			err = t.all(nil) // the root: every account
+		if root {
+			err = t.all(nil) // every account
 		} else {
-			err = t.walk(segs[len(segs)-1], p, nil)
+			err = t.walk(node, p, nil)
 		}
 		if err != nil {
 			return fmt.Errorf("trusted OU path %s: %w", p, err)
@@ -534,175 +526,39 @@ func (r *orgRun) list(out chan<- orgAccount) error {
 		return err
 	}
 	r.mu.Lock()
-	r.bound = b
+	r.bound, r.pages, r.orgCalls = b, t.pages, t.calls
 	r.mu.Unlock()
 	return nil
 }
 
 // OrganizationBoundary is b widened by what an organization's listing says: with trustOrg,
-// the organization and every member; for each trusted OU path of this organization, the
-// members under it (a path that is the root: every member). An organization scan settles
+// the organization and every member; otherwise the members b trusts by their place
+// (Boundary.TrustsOrgPath), and every member when a trusted OU path is the root. An organization scan settles
 // its boundary with it, and judging the scan's snapshot again does the same from the
 // members the snapshot recorded.
 func OrganizationBoundary(b access.Boundary, org *world.Organization, trustOrg bool) (access.Boundary, error) {
 	if org == nil {
 		return b, nil
 	}
+	whole := trustOrg
+	for _, p := range b.OrgPaths() {
+		if _, root, ok := pathNode(org.ID, p); ok && root {
+			whole = true
+		}
+	}
 	var accounts, orgs []string
-	if trustOrg {
-		orgs = append(orgs, org.ID)
-		for _, m := range org.Members {
+	for _, m := range org.Members {
+		if whole || b.TrustsOrgPath(m.Path) {
 			accounts = append(accounts, m.ID)
 		}
 	}
-	for _, p := range b.OrgPaths() {
-		root := strings.Count(p, "/") == 2 // o-x/r-ab12/
-		if !strings.HasPrefix(p, org.ID+"/") {
-			continue
-		}
-		for _, m := range org.Members {
-			if root || strings.HasPrefix(m.Path, p) {
-				accounts = append(accounts, m.ID)
-			}
-		}
+	if trustOrg {
+		orgs = append(orgs, org.ID)
 	}
 	if len(accounts) == 0 && len(orgs) == 0 {
 		return b, nil
 	}
 	return b.With(accounts, orgs)
-}
-
-// orgTree lists the organization for list, each page once however many times the accounts
-// under an OU are asked for (an OU to scan can also be under a trusted path).
-type orgTree struct {
-	r        *orgRun
-	lane     *lane
-	units    map[string]*orgNode
-	accounts []orgtypes.Account // every account, once ListAccounts has been read
-	listed   bool
-	// members are the accounts listed so far, for the snapshot and the boundary; paths
-	// indexes them by id, with the OU path once a walk from a known path has found it.
-	members []world.Member
-	paths   map[string]int
-}
-
-type orgNode struct {
-	children []string // OU ids
-	accounts []orgtypes.Account
-}
-
-// call counts one page of an organizations API: pages are a chain at the organizations
-// rate, which puts a floor under when the accounts they name can start.
-func (t *orgTree) call(api string) {
-	t.r.mu.Lock()
-	defer t.r.mu.Unlock()
-	t.r.pages++
-	t.r.orgCalls["organizations:"+api]++
-}
-
-// member records an account listed, with its OU path when known ("" otherwise).
-func (t *orgTree) member(a orgtypes.Account, path string) {
-	id := aws.ToString(a.Id)
-	i, ok := t.paths[id]
-	if !ok {
-		i = len(t.members)
-		t.paths[id] = i
-		t.members = append(t.members, world.Member{ID: id})
-	}
-	if path != "" {
-		t.members[i].Path = path
-	}
-}
-
-// all hands fn (if not nil) every account of the organization, from ListAccounts.
-func (t *orgTree) all(fn func(orgtypes.Account) error) error {
-	if fn == nil {
-		fn = func(orgtypes.Account) error { return nil }
-	}
-	if t.listed {
-		for _, a := range t.accounts {
-			if err := fn(a); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	c := organizations.NewFromConfig(t.lane.cfg)
-	p := organizations.NewListAccountsPaginator(c, &organizations.ListAccountsInput{})
-	for p.HasMorePages() {
-		page, err := p.NextPage(t.lane.reg.ctx)
-		if err != nil {
-			return fmt.Errorf("list the organization's accounts (organizations:ListAccounts, which needs the management account or a delegated administrator): %s", errorText(err))
-		}
-		t.call("ListAccounts")
-		for _, a := range page.Accounts {
-			t.accounts = append(t.accounts, a)
-			t.member(a, "")
-			if err := fn(a); err != nil {
-				return err
-			}
-		}
-	}
-	t.listed = true
-	return nil
-}
-
-// walk hands fn (if not nil) every account under parent (an OU or the root) and its OUs,
-// depth first, each account as its page arrives. path is parent's OU path when known (a
-// trusted path), "" when not (an OU of --ous); the accounts found get theirs from it.
-func (t *orgTree) walk(parent, path string, fn func(orgtypes.Account) error) error {
-	if fn == nil {
-		fn = func(orgtypes.Account) error { return nil }
-	}
-	n, ok := t.units[parent]
-	if !ok {
-		n = &orgNode{}
-		c := organizations.NewFromConfig(t.lane.cfg)
-		ap := organizations.NewListAccountsForParentPaginator(c, &organizations.ListAccountsForParentInput{ParentId: aws.String(parent)})
-		for ap.HasMorePages() {
-			page, err := ap.NextPage(t.lane.reg.ctx)
-			if err != nil {
-				return fmt.Errorf("list the accounts in %s (organizations:ListAccountsForParent): %s", parent, errorText(err))
-			}
-			t.call("ListAccountsForParent")
-			for _, a := range page.Accounts {
-				n.accounts = append(n.accounts, a)
-				t.member(a, path)
-				if err := fn(a); err != nil {
-					return err
-				}
-			}
-		}
-		cp := organizations.NewListChildrenPaginator(c, &organizations.ListChildrenInput{ParentId: aws.String(parent), ChildType: orgtypes.ChildTypeOrganizationalUnit})
-		for cp.HasMorePages() {
-			page, err := cp.NextPage(t.lane.reg.ctx)
-			if err != nil {
-				return fmt.Errorf("list the OUs in %s (organizations:ListChildren): %s", parent, errorText(err))
-			}
-			t.call("ListChildren")
-			for _, ch := range page.Children {
-				n.children = append(n.children, aws.ToString(ch.Id))
-			}
-		}
-		t.units[parent] = n
-	} else {
-		for _, a := range n.accounts {
-			t.member(a, path)
-			if err := fn(a); err != nil {
-				return err
-			}
-		}
-	}
-	for _, ch := range n.children {
-		childPath := ""
-		if path != "" {
-			childPath = path + ch + "/"
-		}
-		if err := t.walk(ch, childPath, fn); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func (r *orgRun) boundary() access.Boundary {

@@ -168,10 +168,10 @@ func run(ctx context.Context, o Options) (*finding.Scan, *world.World, *engine, 
 
 	w := &world.World{SchemaVersion: world.SchemaVersion, Accounts: []world.Account{acct}}
 	var notices []string
-	var orgPages map[string]int64
+	var orgCalls map[string]int64
 	if o.TrustOrganization && o.ready == nil {
-		org, notice, pages := e.ownOrganization(acctID)
-		orgPages = pages
+		org, notice, calls := e.ownOrganization(acctID)
+		orgCalls = calls
 		if notice != "" {
 			notices = append(notices, notice)
 		}
@@ -201,7 +201,7 @@ func run(ctx context.Context, o Options) (*finding.Scan, *world.World, *engine, 
 	w.Gaps = slices.Clone(e.gaps)
 	s.StartedAt, s.FinishedAt = started.UTC(), time.Now().UTC()
 	s.Stats = e.statsFor(w, ks, s.FinishedAt.Sub(started))
-	for api, n := range orgPages {
+	for api, n := range orgCalls {
 		s.Stats.MinimalCalls[api] += n
 	}
 	s.Notices = append(s.Notices, notices...)

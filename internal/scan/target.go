@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/account"
 	accounttypes "github.com/aws/aws-sdk-go-v2/service/account/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
@@ -155,34 +154,23 @@ func sortRegions(rs []scanRegion) []scanRegion {
 // TrustOrganization in a scan of one account: DescribeOrganization (any member may call
 // it), then ListAccounts, which only the management account or a delegated administrator
 // may. What could not be found is said in a notice, never a gap: it can only make the
-// boundary narrower, so findings are over-reported, not missed. pages counts the calls
-// made, each one the scan needed.
-func (e *engine) ownOrganization(acct string) (org *world.Organization, notice string, pages map[string]int64) {
-	pages = map[string]int64{}
+// boundary narrower, so findings are over-reported, not missed. calls are the calls made,
+// each one the scan needed.
+func (e *engine) ownOrganization(acct string) (org *world.Organization, notice string, calls map[string]int64) {
 	l := e.lane("", controlRegion, e.globalRegion(), laneOrgs)
-	c := organizations.NewFromConfig(l.cfg)
-	pages["organizations:DescribeOrganization"]++
-	out, err := c.DescribeOrganization(l.reg.ctx, &organizations.DescribeOrganizationInput{})
-	if err != nil || out.Organization == nil {
+	t := newOrgTree(l)
+	t.calls["organizations:DescribeOrganization"] = 1
+	org, err := describeOrganization(l)
+	if err != nil {
 		var notInUse *orgtypes.AWSOrganizationsNotInUseException
 		if errors.As(err, &notInUse) {
-			return nil, fmt.Sprintf("trust_organization: account %s belongs to no organization; only the configured boundary applies", acct), pages
+			return nil, fmt.Sprintf("trust_organization: account %s belongs to no organization; only the configured boundary applies", acct), t.calls
 		}
-		return nil, fmt.Sprintf("trust_organization: the account's organization could not be read (organizations:DescribeOrganization: %s); only the configured boundary applies", errorText(err)), pages
+		return nil, fmt.Sprintf("trust_organization: the account's organization could not be read (organizations:DescribeOrganization: %s); only the configured boundary applies", errorText(err)), t.calls
 	}
-	org = &world.Organization{ID: aws.ToString(out.Organization.Id), ManagementAccount: aws.ToString(out.Organization.MasterAccountId)}
-	var members []world.Member
-	p := organizations.NewListAccountsPaginator(c, &organizations.ListAccountsInput{})
-	for p.HasMorePages() {
-		pages["organizations:ListAccounts"]++
-		page, err := p.NextPage(l.reg.ctx)
-		if err != nil {
-			return org, fmt.Sprintf("trust_organization: trusted organization %s, but its accounts could not be listed (organizations:ListAccounts, which needs the management account or a delegated administrator: %s); accounts of the organization named as principals are trusted only when trusted_accounts lists them", org.ID, errorText(err)), pages
-		}
-		for _, a := range page.Accounts {
-			members = append(members, world.Member{ID: aws.ToString(a.Id)})
-		}
+	if err := t.all(nil); err != nil {
+		return org, fmt.Sprintf("trust_organization: trusted organization %s, but could not %s; accounts of the organization named as principals are trusted only when trusted_accounts lists them", org.ID, err), t.calls
 	}
-	org.Members = members
-	return org, "", pages
+	org.Members = t.members
+	return org, "", t.calls
 }
