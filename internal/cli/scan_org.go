@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"strings"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -17,6 +16,7 @@ import (
 	"github.com/trustaudit/trustaudit/internal/iostreams"
 	"github.com/trustaudit/trustaudit/internal/output"
 	"github.com/trustaudit/trustaudit/internal/scan"
+	"github.com/trustaudit/trustaudit/internal/world"
 )
 
 // orgFlags are the flags of an organization scan (--org) or of a scan of many profiles.
@@ -80,7 +80,7 @@ func (o *orgFlags) check(s *scanOptions) error {
 		return usageError(errors.New("--ous picks accounts of an organization; --profiles name theirs"))
 	}
 	for _, id := range o.OUs {
-		if !ouOrRootID.MatchString(strings.TrimSpace(id)) {
+		if !world.IsParentID(strings.TrimSpace(id)) {
 			return usageError(fmt.Errorf("--ous: expected OU ids such as ou-ab12-11111111 (or a root id such as r-ab12), found %q", id))
 		}
 	}
@@ -101,9 +101,6 @@ func (o *orgFlags) check(s *scanOptions) error {
 	}
 	return nil
 }
-
-// ouOrRootID is the ParentId pattern of AWS Organizations.
-var ouOrRootID = regexp.MustCompile(`^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`)
 
 func trimAll(list []string) []string {
 	var out []string

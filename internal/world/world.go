@@ -500,6 +500,10 @@ var (
 	ouRE      = regexp.MustCompile(`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
 )
 
+// IsParentID reports whether id has the shape of a root or OU id, the parents an
+// organization's accounts sit in.
+func IsParentID(id string) bool { return rootRE.MatchString(id) || ouRE.MatchString(id) }
+
 // Validate checks the world's invariants and names the first place that breaks one, as a
 // JSON path (accounts[1].regions[0].lambda_functions[2].name).
 func (w *World) Validate() error {
