@@ -281,10 +281,8 @@ type orgRun struct {
 	mu       sync.Mutex
 	started  map[string]float64 // by account: the earliest it could start, seconds
 	doc      *finding.Scan      // the head: accounts, notices; the lists go to the spools
-	findings *spool.Spool[finding.Finding]
-	gaps     *spool.Spool[finding.Gap]
-	skips    *spool.Spool[finding.Skip]
-	diskErr  error // the first spool write that failed: the document would be incomplete
+	out      *OrgResult         // its lists take each account's as it finishes
+	diskErr  error              // the first spool write that failed: the document would be incomplete
 	parts    []string
 	perAcct  map[string]*finding.Stats
 	bound    access.Boundary
@@ -326,11 +324,9 @@ func RunOrg(ctx context.Context, o OrgOptions) (*OrgResult, error) {
 			Tool:          finding.Tool{Name: "trustaudit", Version: o.Version},
 		},
 	}
-	lists, err := newResultSpools(o.Dir)
-	if err != nil {
+	if r.out, err = newResultSpools(o.Dir); err != nil {
 		return nil, err
 	}
-	r.findings, r.gaps, r.skips = lists.findings, lists.gaps, lists.skips
 	for _, k := range ks {
 		r.doc.Kinds = append(r.doc.Kinds, k.Name())
 		r.resource[k.Name()] = 0
@@ -427,7 +423,7 @@ func RunOrg(ctx context.Context, o OrgOptions) (*OrgResult, error) {
 	}
 
 	// The organization's own gaps and skips (one at most per account) join the accounts'.
-	if err := errors.Join(r.diskErr, r.gaps.Add(append(r.doc.Gaps, ctl.gaps...)), r.skips.Add(r.doc.Skipped)); err != nil {
+	if err := errors.Join(r.diskErr, r.out.gaps.Add(append(r.doc.Gaps, ctl.gaps...)), r.out.skips.Add(r.doc.Skipped)); err != nil {
 		return nil, fmt.Errorf("organization scan: keep the results on disk: %w", err)
 	}
 	s := r.doc
@@ -441,7 +437,8 @@ func RunOrg(ctx context.Context, o OrgOptions) (*OrgResult, error) {
 	s.Stats = r.totals(s.FinishedAt.Sub(started))
 	s.Sort()
 	sort.Strings(r.parts)
-	return &OrgResult{Scan: s, Organization: r.org, parts: r.parts, findings: r.findings, gaps: r.gaps, skips: r.skips}, nil
+	r.out.Scan, r.out.Organization, r.out.parts = s, r.org, r.parts
+	return r.out, nil
 }
 
 // describe finds the organization and the caller's partition: the roles to assume are
@@ -651,7 +648,7 @@ func (r *orgRun) scanAccount(ctx context.Context, a orgAccount, ready <-chan str
 		r.mu.Unlock()
 	}
 	// The account's lists go to disk now; only its figures stay in memory.
-	diskErr := errors.Join(r.findings.Add(s.Findings), r.gaps.Add(s.Gaps), r.skips.Add(s.Skipped))
+	diskErr := errors.Join(r.out.findings.Add(s.Findings), r.out.gaps.Add(s.Gaps), r.out.skips.Add(s.Skipped))
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if diskErr != nil && r.diskErr == nil {
